@@ -1,0 +1,418 @@
+#include "ipam/ipam.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+
+#include "ipam/keys.hpp"
+#include "ipam/session.hpp"
+
+namespace netmod::ipam {
+
+using detail::Session;
+
+namespace {
+
+std::string join_cidrs(const std::vector<Pool>& pools) {
+  std::string out;
+  for (const auto& p : pools) out += (out.empty() ? "" : ", ") + p.cidr.str();
+  return out;
+}
+
+// Takes up to `want` free addresses of `b` for the request.
+void take(Session& s, Block& b, const AutoRequest& req, int64_t cooldown_ms, size_t& want,
+          std::vector<net::IpAddress>& out) {
+  if (want == 0) return;
+  auto ords = b.free_ordinals(s.now(), cooldown_ms, want);
+  for (uint32_t ord : ords) {
+    b.assign(ord, Allocation{req.handle, req.host, req.attrs});
+    out.push_back(b.address(ord));
+  }
+  if (!ords.empty()) s.mark_dirty(b);
+  want -= ords.size();
+}
+
+bool in_pool(const std::vector<Pool>& pools, const net::Cidr& block) {
+  return std::any_of(pools.begin(), pools.end(), [&](const Pool& p) { return p.cidr.contains(block); });
+}
+
+// Allocates `count` addresses from `pools` (all of one family): the host's
+// blocks, then new blocks, then borrowed addresses.
+Result<std::vector<net::IpAddress>> allocate_family(Session& s, const std::vector<Pool>& pools,
+                                                    const AutoRequest& req, unsigned count,
+                                                    int64_t cooldown_ms) {
+  std::vector<net::IpAddress> out;
+  size_t want = count;
+
+  // 1. Blocks affine to this host, in pool order.
+  NETMOD_ASSIGN_OR_RETURN(auto affine, s.affine_blocks(req.host));
+  for (const Pool& pool : pools) {
+    for (const auto& cidr : affine) {
+      if (want == 0) break;
+      if (!pool.cidr.contains(cidr)) continue;
+      NETMOD_ASSIGN_OR_RETURN(Block * b, s.block(cidr));
+      if (b && b->host() == req.host) take(s, *b, req, cooldown_ms, want, out);
+    }
+  }
+  if (want == 0) return out;
+
+  // 2. Claim the lowest unclaimed blocks of each pool.
+  NETMOD_ASSIGN_OR_RETURN(const std::vector<net::Cidr>* all, s.all_blocks());
+  std::set<net::Cidr> claimed(all->begin(), all->end());
+  for (const Pool& pool : pools) {
+    for (net::U128 i = 0; i < pool.block_count() && want > 0; ++i) {
+      net::Cidr cidr = pool.block_at(i);
+      if (claimed.count(cidr)) continue;
+      // A one-address block holding only the pool's network or broadcast
+      // address could never serve anyone.
+      if (cidr.size() == 1 && pool.is_reserved(cidr.network())) continue;
+      NETMOD_ASSIGN_OR_RETURN(Block * b, s.claim(cidr, pool, req.host));
+      claimed.insert(cidr);
+      take(s, *b, req, cooldown_ms, want, out);
+    }
+  }
+  if (want == 0) return out;
+
+  // 3. Borrow from other hosts' blocks.
+  size_t cooling = 0;
+  for (const auto& cidr : std::vector<net::Cidr>(*all)) {
+    if (!in_pool(pools, cidr)) continue;
+    NETMOD_ASSIGN_OR_RETURN(Block * b, s.block(cidr));
+    if (!b) continue;
+    if (b->host() != req.host) take(s, *b, req, cooldown_ms, want, out);
+    cooling += b->cooling(s.now(), cooldown_ms);
+  }
+  if (want == 0) return out;
+
+  std::string fam(net::family_name(pools.front().family()));
+  std::string msg = "pool exhausted: no free " + fam + " address left in " + join_cidrs(pools) +
+                    " (asked for " + std::to_string(count) + ", found " + std::to_string(out.size()) + ")";
+  if (cooling > 0) {
+    msg += "; " + std::to_string(cooling) + " released addresses are in their " +
+           std::to_string(cooldown_ms / 1000) + " s reuse cooldown, retry later";
+  }
+  return make_error(Errc::exhausted, msg);
+}
+
+// The pools a request may draw from for one family.
+Result<std::vector<Pool>> candidate_pools(const std::vector<Pool>& all, const AutoRequest& req,
+                                          net::Family family) {
+  std::vector<Pool> out;
+  if (req.pools.empty()) {
+    for (const Pool& p : all) {
+      if (p.family() == family) out.push_back(p);
+    }
+  } else {
+    for (const auto& cidr : req.pools) {
+      auto it = std::find_if(all.begin(), all.end(), [&](const Pool& p) { return p.cidr == cidr; });
+      if (it == all.end()) return make_error(Errc::not_found, "pool " + cidr.str() + " does not exist");
+      if (it->family() == family) out.push_back(*it);
+    }
+  }
+  if (out.empty()) {
+    return make_error(Errc::exhausted, "no " + std::string(net::family_name(family)) +
+                                           " pool to allocate from; add one with 'netmod pool add'");
+  }
+  return out;
+}
+
+}  // namespace
+
+Ipam::Ipam(store::Store& store, IpamOptions options) : store_(store), options_(std::move(options)) {}
+
+int64_t Ipam::now() const {
+  if (options_.clock) return options_.clock();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Result<Pool> Ipam::add_pool(const PoolSpec& spec) {
+  NETMOD_ASSIGN_OR_RETURN(Pool pool, make_pool(spec));
+  NETMOD_TRY(store_.update([&](store::Tx& tx) -> Result<void> {
+    Session s(tx, now());
+    NETMOD_ASSIGN_OR_RETURN(auto pools, s.pools());
+    NETMOD_TRY(check_no_overlap(pool, pools));
+    pools.push_back(pool);
+    s.write_pools(pools);
+    return ok();
+  }));
+  return pool;
+}
+
+Result<std::vector<Pool>> Ipam::pools() {
+  std::vector<Pool> out;
+  NETMOD_TRY(store_.update([&](store::Tx& tx) -> Result<void> {
+    Session s(tx, now());
+    NETMOD_ASSIGN_OR_RETURN(out, s.pools());
+    return ok();
+  }));
+  return out;
+}
+
+Result<void> Ipam::ensure_pools(const std::vector<net::Cidr>& cidrs) {
+  return store_.update([&](store::Tx& tx) -> Result<void> {
+    Session s(tx, now());
+    NETMOD_ASSIGN_OR_RETURN(auto pools, s.pools());
+    bool changed = false;
+    for (const auto& cidr : cidrs) {
+      if (std::any_of(pools.begin(), pools.end(), [&](const Pool& p) { return p.cidr == cidr; })) continue;
+      NETMOD_ASSIGN_OR_RETURN(Pool pool, make_pool({cidr, std::nullopt, false}));
+      NETMOD_TRY(check_no_overlap(pool, pools));
+      pools.push_back(pool);
+      changed = true;
+    }
+    if (changed) s.write_pools(pools);
+    return ok();
+  });
+}
+
+Result<Pool> Ipam::set_nat_outgoing(const net::Cidr& cidr, bool enabled) {
+  Pool result{cidr, 0, enabled};
+  NETMOD_TRY(store_.update([&](store::Tx& tx) -> Result<void> {
+    Session s(tx, now());
+    NETMOD_ASSIGN_OR_RETURN(auto pools, s.pools());
+    auto it = std::find_if(pools.begin(), pools.end(), [&](const Pool& p) { return p.cidr == cidr; });
+    if (it == pools.end()) return make_error(Errc::not_found, "pool " + cidr.str() + " does not exist");
+    it->nat_outgoing = enabled;
+    result = *it;
+    s.write_pools(pools);
+    return ok();
+  }));
+  return result;
+}
+
+Result<void> Ipam::remove_pool(const net::Cidr& cidr, bool force) {
+  return store_.update([&](store::Tx& tx) -> Result<void> {
+    Session s(tx, now());
+    NETMOD_ASSIGN_OR_RETURN(auto pools, s.pools());
+    auto it = std::find_if(pools.begin(), pools.end(), [&](const Pool& p) { return p.cidr == cidr; });
+    if (it == pools.end()) return make_error(Errc::not_found, "pool " + cidr.str() + " does not exist");
+    NETMOD_ASSIGN_OR_RETURN(const std::vector<net::Cidr>* all, s.all_blocks());
+    std::vector<Block*> blocks;
+    size_t allocated = 0;
+    std::set<std::string> holders;
+    for (const auto& bc : *all) {
+      if (!cidr.contains(bc)) continue;
+      NETMOD_ASSIGN_OR_RETURN(Block * b, s.block(bc));
+      if (!b) continue;
+      blocks.push_back(b);
+      allocated += b->allocations().size();
+      for (const auto& [ord, a] : b->allocations()) holders.insert(a.handle);
+    }
+    if (allocated > 0 && !force) {
+      std::string names;
+      for (const auto& h : holders) {
+        if (names.size() > 80) {
+          names += ", ...";
+          break;
+        }
+        names += (names.empty() ? "" : ", ") + h;
+      }
+      return make_error(Errc::conflict, "pool " + cidr.str() + " has " + std::to_string(allocated) +
+                                            " allocated addresses (uids: " + names +
+                                            "); release them first or use --force");
+    }
+    for (Block* b : blocks) {
+      for (const auto& [ord, a] : b->allocations()) {
+        NETMOD_ASSIGN_OR_RETURN(HandleRecord * h, s.existing_handle(a.handle));
+        if (!h) continue;
+        auto addr = b->address(ord);
+        std::erase(h->addresses, addr);
+        s.touch_handle(a.handle);
+      }
+      s.delete_block(*b);
+    }
+    pools.erase(it);
+    s.write_pools(pools);
+    s.flush();
+    return ok();
+  });
+}
+
+Result<Assigned> Ipam::allocate(const AutoRequest& req) {
+  if (req.num_v4 > kMaxAddressesPerFamily || req.num_v6 > kMaxAddressesPerFamily) {
+    return make_error(Errc::invalid_argument, "at most " + std::to_string(kMaxAddressesPerFamily) +
+                                                  " addresses of each family per request");
+  }
+  Assigned out;
+  NETMOD_TRY(store_.update([&](store::Tx& tx) -> Result<void> {
+    out = {};
+    Session s(tx, now());
+    NETMOD_ASSIGN_OR_RETURN(auto pools, s.pools());
+    if (pools.empty() && !options_.default_pools.empty()) {
+      for (const auto& spec : options_.default_pools) {
+        NETMOD_ASSIGN_OR_RETURN(Pool p, make_pool(spec));
+        if (auto r = check_no_overlap(p, pools); !r) {
+          return make_error(Errc::invalid_argument, "default_pools: " + r.error().message);
+        }
+        pools.push_back(p);
+      }
+      s.write_pools(pools);
+    }
+    if (req.num_v4 > 0) {
+      NETMOD_ASSIGN_OR_RETURN(auto cands, candidate_pools(pools, req, net::Family::v4));
+      NETMOD_ASSIGN_OR_RETURN(out.v4, allocate_family(s, cands, req, req.num_v4, options_.release_cooldown_ms));
+    }
+    if (req.num_v6 > 0) {
+      NETMOD_ASSIGN_OR_RETURN(auto cands, candidate_pools(pools, req, net::Family::v6));
+      NETMOD_ASSIGN_OR_RETURN(out.v6, allocate_family(s, cands, req, req.num_v6, options_.release_cooldown_ms));
+    }
+    if (out.v4.empty() && out.v6.empty()) return ok();
+    NETMOD_ASSIGN_OR_RETURN(HandleRecord * h, s.handle(req.handle, req.host));
+    h->addresses.insert(h->addresses.end(), out.v4.begin(), out.v4.end());
+    h->addresses.insert(h->addresses.end(), out.v6.begin(), out.v6.end());
+    s.flush();
+    return ok();
+  }));
+  return out;
+}
+
+Result<Assigned> Ipam::reserve(const StaticRequest& req) {
+  std::set<net::IpAddress> seen;
+  for (const auto& a : req.addresses) {
+    if (!seen.insert(a).second) {
+      return make_error(Errc::invalid_argument, "address " + a.str() + " is listed twice");
+    }
+  }
+  Assigned out;
+  NETMOD_TRY(store_.update([&](store::Tx& tx) -> Result<void> {
+    out = {};
+    Session s(tx, now());
+    NETMOD_ASSIGN_OR_RETURN(auto pools, s.pools());
+    NETMOD_ASSIGN_OR_RETURN(HandleRecord * h, s.handle(req.handle, req.host));
+    for (const auto& addr : req.addresses) {
+      const Pool* pool = find_pool(pools, addr);
+      if (!pool) return make_error(Errc::invalid_argument, "address " + addr.str() + " is not in any pool");
+      if (pool->is_reserved(addr)) {
+        return make_error(Errc::invalid_argument, "address " + addr.str() +
+                                                      " is the network or broadcast address of pool " +
+                                                      pool->cidr.str());
+      }
+      net::Cidr bc = pool->block_of(addr);
+      NETMOD_ASSIGN_OR_RETURN(Block * b, s.block(bc));
+      if (!b) {
+        NETMOD_ASSIGN_OR_RETURN(b, s.claim(bc, *pool, req.host));
+      }
+      uint32_t ord = *b->ordinal_of(addr);
+      if (const Allocation* held = b->allocation(ord)) {
+        if (held->handle != req.handle) {
+          return make_error(Errc::conflict, "address " + addr.str() + " is already in use (uid " +
+                                                held->handle + ")");
+        }
+      } else {
+        b->assign(ord, Allocation{req.handle, req.host, req.attrs});
+        s.mark_dirty(*b);
+        h->addresses.push_back(addr);
+      }
+      (addr.is_v4() ? out.v4 : out.v6).push_back(addr);
+    }
+    s.flush();
+    return ok();
+  }));
+  return out;
+}
+
+Result<std::vector<net::IpAddress>> Ipam::release_addresses(const std::vector<net::IpAddress>& addresses) {
+  std::vector<net::IpAddress> out;
+  NETMOD_TRY(store_.update([&](store::Tx& tx) -> Result<void> {
+    out.clear();
+    Session s(tx, now());
+    NETMOD_ASSIGN_OR_RETURN(auto pools, s.pools());
+    for (const auto& addr : addresses) {
+      const Pool* pool = find_pool(pools, addr);
+      if (!pool) return make_error(Errc::invalid_argument, "address " + addr.str() + " is not in any pool");
+      NETMOD_ASSIGN_OR_RETURN(Block * b, s.block(pool->block_of(addr)));
+      if (!b) continue;
+      auto prev = b->release(*b->ordinal_of(addr), s.now());
+      if (!prev) continue;
+      s.mark_dirty(*b);
+      out.push_back(addr);
+      NETMOD_ASSIGN_OR_RETURN(HandleRecord * h, s.existing_handle(prev->handle));
+      if (h) {
+        std::erase(h->addresses, addr);
+        s.touch_handle(prev->handle);
+      }
+    }
+    s.flush();
+    return ok();
+  }));
+  return out;
+}
+
+Result<std::vector<net::IpAddress>> Ipam::release_handle(const std::string& handle) {
+  std::vector<net::IpAddress> out;
+  NETMOD_TRY(store_.update([&](store::Tx& tx) -> Result<void> {
+    out.clear();
+    Session s(tx, now());
+    NETMOD_ASSIGN_OR_RETURN(HandleRecord * h, s.existing_handle(handle));
+    if (!h) return ok();
+    NETMOD_ASSIGN_OR_RETURN(auto pools, s.pools());
+    for (const auto& addr : h->addresses) {
+      const Pool* pool = find_pool(pools, addr);
+      if (!pool) continue;  // its pool was removed with --force
+      NETMOD_ASSIGN_OR_RETURN(Block * b, s.block(pool->block_of(addr)));
+      if (!b) continue;
+      uint32_t ord = *b->ordinal_of(addr);
+      const Allocation* held = b->allocation(ord);
+      if (!held || held->handle != handle) continue;
+      b->release(ord, s.now());
+      s.mark_dirty(*b);
+      out.push_back(addr);
+    }
+    h->addresses.clear();
+    s.touch_handle(handle);
+    s.flush();
+    return ok();
+  }));
+  return out;
+}
+
+Result<std::optional<HandleRecord>> Ipam::handle(const std::string& handle) {
+  NETMOD_ASSIGN_OR_RETURN(auto kv, store_.get(keys::handle(handle)));
+  if (!kv) return std::optional<HandleRecord>();
+  return detail::decode_handle(handle, kv->value);
+}
+
+Result<std::vector<AddressRecord>> Ipam::addresses() {
+  NETMOD_ASSIGN_OR_RETURN(auto kvs, store_.list(keys::kBlocks));
+  std::vector<AddressRecord> out;
+  for (const auto& kv : kvs) {
+    NETMOD_ASSIGN_OR_RETURN(Block b, Block::decode(kv.value));
+    for (const auto& [ord, a] : b.allocations()) out.push_back({b.address(ord), b.cidr(), b.host(), a});
+  }
+  std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x.address < y.address; });
+  return out;
+}
+
+Result<Snapshot> Ipam::snapshot() {
+  Snapshot snap;
+  NETMOD_ASSIGN_OR_RETURN(auto kvs, store_.list(keys::kRoot));
+  for (const auto& kv : kvs) {
+    std::string_view key = kv.key;
+    auto record = [&](auto r) -> bool {
+      if (!r) snap.undecodable.push_back(r.error());
+      return static_cast<bool>(r);
+    };
+    if (key == keys::kPools) {
+      auto p = decode_pools(kv.value);
+      if (record(p)) snap.pools = *p;
+    } else if (key.starts_with(keys::kBlocks)) {
+      auto b = Block::decode(kv.value);
+      if (record(b)) snap.blocks.push_back(std::move(*b));
+    } else if (key.starts_with(keys::kHandles)) {
+      auto h = detail::decode_handle(keys::unescape_segment(key.substr(keys::kHandles.size())), kv.value);
+      if (record(h)) snap.handles.push_back(std::move(**h));
+    } else if (key.starts_with(keys::kHosts)) {
+      snap.hosts.push_back(keys::unescape_segment(key.substr(keys::kHosts.size())));
+    } else if (key.starts_with(keys::kAffinity)) {
+      auto rest = key.substr(keys::kAffinity.size());
+      auto slash = rest.find('/');
+      snap.affinities.emplace_back(keys::unescape_segment(rest.substr(0, slash)),
+                                   keys::unescape_segment(rest.substr(slash == std::string_view::npos ? rest.size() : slash + 1)));
+    }
+  }
+  return snap;
+}
+
+}  // namespace netmod::ipam

@@ -1,0 +1,30 @@
+// An in-memory Store for unit tests of everything above the store. Uses the
+// generic optimistic update(), so tests of IPAM through it also exercise the
+// path the etcd backend takes.
+#pragma once
+
+#include <map>
+#include <mutex>
+
+#include "store/store.hpp"
+
+namespace netmod::store {
+
+class MemoryStore final : public Store {
+ public:
+  Result<std::optional<KeyValue>> get(std::string_view key) override;
+  Result<std::vector<KeyValue>> list(std::string_view prefix) override;
+  Result<bool> commit(const Txn& txn) override;
+  std::string describe() const override { return "memory"; }
+
+  // Test hook: make the next `n` commits fail with Errc::unavailable.
+  void fail_next_commits(int n) { fail_commits_ = n; }
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, KeyValue, std::less<>> data_;
+  int64_t revision_ = 0;
+  int fail_commits_ = 0;
+};
+
+}  // namespace netmod::store

@@ -1,0 +1,375 @@
+#include "store/sqlite_store.hpp"
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <cerrno>
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "common/cleanup.hpp"
+
+namespace netmod::store {
+
+namespace {
+
+constexpr int kApplicationId = 0x4e4d4f44;  // "NMOD"
+constexpr int kSchemaVersion = 1;
+
+struct StmtDeleter {
+  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+using Stmt = std::unique_ptr<sqlite3_stmt, StmtDeleter>;
+
+Errc classify(int rc) {
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return Errc::unavailable;
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT: return Errc::corrupt;
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+    case SQLITE_READONLY:
+    case SQLITE_IOERR:
+    case SQLITE_FULL: return Errc::io;
+    default: return Errc::internal;
+  }
+}
+
+// mkdir -p for the directory holding `path`.
+Result<void> make_parent_dirs(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos || slash == 0) return ok();
+  std::string dir = path.substr(0, slash);
+  for (size_t pos = 1; pos <= dir.size(); ++pos) {
+    if (pos != dir.size() && dir[pos] != '/') continue;
+    std::string part = dir.substr(0, pos);
+    if (mkdir(part.c_str(), 0755) != 0 && errno != EEXIST) {
+      return sys_error("cannot create datastore directory " + part);
+    }
+  }
+  struct stat st {};
+  if (stat(dir.c_str(), &st) != 0) return sys_error("cannot use datastore directory " + dir);
+  if (!S_ISDIR(st.st_mode)) {
+    return make_error(Errc::io, "cannot use datastore directory " + dir + ": not a directory");
+  }
+  return ok();
+}
+
+}  // namespace
+
+struct SqliteStore::Conn {
+  sqlite3* db = nullptr;
+  std::string path;
+  int busy_timeout_ms = 0;
+  std::chrono::steady_clock::time_point busy_since;
+  std::minstd_rand rng{std::random_device{}()};
+  Stmt get_stmt, list_stmt, put_stmt, del_stmt, rev_get_stmt, rev_set_stmt;
+
+  ~Conn() {
+    get_stmt.reset();
+    list_stmt.reset();
+    put_stmt.reset();
+    del_stmt.reset();
+    rev_get_stmt.reset();
+    rev_set_stmt.reset();
+    if (db) sqlite3_close_v2(db);
+  }
+
+  Error error(int rc, std::string_view what) const {
+    std::string msg = "datastore " + path + ": " + std::string(what) + ": ";
+    if ((rc & 0xff) == SQLITE_BUSY) {
+      msg += "locked by another process for more than " + std::to_string(busy_timeout_ms) + " ms";
+    } else if ((rc & 0xff) == SQLITE_NOTADB) {
+      msg += "not a netmod datastore (the file is not a database)";
+    } else {
+      msg += db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    }
+    return make_error(classify(rc), msg);
+  }
+
+  Result<void> exec(const char* sql) {
+    int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) return error(rc, sql);
+    return ok();
+  }
+
+  Result<sqlite3_stmt*> prepare(Stmt& slot, const char* sql) {
+    if (!slot) {
+      sqlite3_stmt* s = nullptr;
+      int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr);
+      if (rc != SQLITE_OK) return error(rc, "preparing statement");
+      slot.reset(s);
+    }
+    sqlite3_reset(slot.get());
+    sqlite3_clear_bindings(slot.get());
+    return slot.get();
+  }
+
+  Result<int64_t> single_int(const char* sql) {
+    Stmt s;
+    NETMOD_ASSIGN_OR_RETURN(sqlite3_stmt * st, prepare(s, sql));
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) return static_cast<int64_t>(sqlite3_column_int64(st, 0));
+    if (rc == SQLITE_DONE) return int64_t{0};
+    return error(rc, sql);
+  }
+
+  Result<std::optional<KeyValue>> get(std::string_view key) {
+    NETMOD_ASSIGN_OR_RETURN(sqlite3_stmt * st,
+                            prepare(get_stmt, "SELECT value, revision FROM kv WHERE key = ?1"));
+    sqlite3_bind_text(st, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) return std::optional<KeyValue>();
+    if (rc != SQLITE_ROW) return error(rc, "reading key");
+    KeyValue kv;
+    kv.key = std::string(key);
+    kv.value.assign(static_cast<const char*>(sqlite3_column_blob(st, 0)),
+                    static_cast<size_t>(sqlite3_column_bytes(st, 0)));
+    kv.revision = sqlite3_column_int64(st, 1);
+    sqlite3_reset(st);
+    return std::optional<KeyValue>(std::move(kv));
+  }
+
+  Result<std::vector<KeyValue>> list(std::string_view prefix) {
+    NETMOD_ASSIGN_OR_RETURN(
+        sqlite3_stmt * st,
+        prepare(list_stmt,
+                "SELECT key, value, revision FROM kv WHERE key >= ?1 AND (?2 = '' OR key < ?2) "
+                "ORDER BY key"));
+    std::string end = prefix_end(prefix);
+    sqlite3_bind_text(st, 1, prefix.data(), static_cast<int>(prefix.size()), SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, end.data(), static_cast<int>(end.size()), SQLITE_STATIC);
+    std::vector<KeyValue> out;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      KeyValue kv;
+      kv.key.assign(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)),
+                    static_cast<size_t>(sqlite3_column_bytes(st, 0)));
+      kv.value.assign(static_cast<const char*>(sqlite3_column_blob(st, 1)),
+                      static_cast<size_t>(sqlite3_column_bytes(st, 1)));
+      kv.revision = sqlite3_column_int64(st, 2);
+      out.push_back(std::move(kv));
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) return error(rc, "listing keys");
+    return out;
+  }
+
+  Result<void> put(std::string_view key, std::string_view value, int64_t revision) {
+    NETMOD_ASSIGN_OR_RETURN(
+        sqlite3_stmt * st,
+        prepare(put_stmt, "INSERT OR REPLACE INTO kv(key, value, revision) VALUES(?1, ?2, ?3)"));
+    sqlite3_bind_text(st, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, revision);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) return error(rc, "writing key");
+    return ok();
+  }
+
+  Result<void> del(std::string_view key) {
+    NETMOD_ASSIGN_OR_RETURN(sqlite3_stmt * st, prepare(del_stmt, "DELETE FROM kv WHERE key = ?1"));
+    sqlite3_bind_text(st, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) return error(rc, "deleting key");
+    return ok();
+  }
+
+  Result<int64_t> revision() {
+    NETMOD_ASSIGN_OR_RETURN(sqlite3_stmt * st,
+                            prepare(rev_get_stmt, "SELECT value FROM meta WHERE name = 'revision'"));
+    int rc = sqlite3_step(st);
+    int64_t rev = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return error(rc, "reading revision");
+    return rev;
+  }
+
+  Result<void> set_revision(int64_t rev) {
+    NETMOD_ASSIGN_OR_RETURN(
+        sqlite3_stmt * st,
+        prepare(rev_set_stmt, "INSERT OR REPLACE INTO meta(name, value) VALUES('revision', ?1)"));
+    sqlite3_bind_int64(st, 1, rev);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) return error(rc, "writing revision");
+    return ok();
+  }
+
+  // Holds SQLite's write lock until commit() or the guard's rollback.
+  Result<Cleanup> begin_write() {
+    NETMOD_TRY(exec("BEGIN IMMEDIATE"));
+    return Cleanup([this] { sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr); });
+  }
+};
+
+namespace {
+
+// SQLite's default busy handler sleeps in steps of 1 ms and more; writers
+// here hold the lock for tens of microseconds, so short jittered sleeps keep
+// latency low under contention. Gives up after busy_timeout_ms.
+int busy_handler(void* arg, int count) {
+  auto* c = static_cast<SqliteStore::Conn*>(arg);
+  auto now = std::chrono::steady_clock::now();
+  if (count == 0) c->busy_since = now;
+  if (now - c->busy_since > std::chrono::milliseconds(c->busy_timeout_ms)) return 0;
+  int cap_us = count < 8 ? 100 : (count < 64 ? 500 : 2000);
+  std::this_thread::sleep_for(std::chrono::microseconds(20 + c->rng() % cap_us));
+  return 1;
+}
+
+// The read-modify-write view: runs under the write lock, so reads and
+// writes go straight to the connection and nothing can conflict.
+class SqliteTx final : public Tx {
+ public:
+  SqliteTx(SqliteStore::Conn& conn, int64_t revision) : conn_(conn), revision_(revision) {}
+
+  Result<std::optional<KeyValue>> get(std::string_view key) override {
+    if (failed()) return *failure_;
+    return conn_.get(key);
+  }
+  Result<std::vector<KeyValue>> list(std::string_view prefix) override {
+    if (failed()) return *failure_;
+    return conn_.list(prefix);
+  }
+  void put(std::string_view key, std::string_view value) override {
+    if (failed()) return;
+    wrote_ = true;
+    if (auto r = conn_.put(key, value, revision_); !r) failure_ = std::move(r).error();
+  }
+  void del(std::string_view key) override {
+    if (failed()) return;
+    wrote_ = true;
+    if (auto r = conn_.del(key); !r) failure_ = std::move(r).error();
+  }
+
+  bool failed() const { return failure_.has_value(); }
+  const std::optional<Error>& failure() const { return failure_; }
+  bool wrote() const { return wrote_; }
+
+ private:
+  SqliteStore::Conn& conn_;
+  int64_t revision_;
+  bool wrote_ = false;
+  std::optional<Error> failure_;
+};
+
+}  // namespace
+
+SqliteStore::SqliteStore(SqliteOptions options)
+    : options_(std::move(options)), conn_(std::make_unique<Conn>()) {}
+
+SqliteStore::~SqliteStore() = default;
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& options) {
+  if (options.path.empty()) return make_error(Errc::invalid_argument, "datastore path is empty");
+  NETMOD_TRY(make_parent_dirs(options.path));
+  std::unique_ptr<SqliteStore> store(new SqliteStore(options));
+  NETMOD_TRY(store->init());
+  return store;
+}
+
+Result<void> SqliteStore::init() {
+  Conn& c = *conn_;
+  c.path = options_.path;
+  c.busy_timeout_ms = options_.busy_timeout_ms;
+  int rc = sqlite3_open_v2(options_.path.c_str(), &c.db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    Error e = c.error(rc, "cannot open");
+    return e;
+  }
+  sqlite3_extended_result_codes(c.db, 1);
+  sqlite3_busy_handler(c.db, busy_handler, &c);
+
+  // The first read of the header tells a foreign or corrupt file apart.
+  NETMOD_ASSIGN_OR_RETURN(int64_t app_id, c.single_int("PRAGMA application_id"));
+  if (app_id != 0 && app_id != kApplicationId) {
+    return make_error(Errc::corrupt, "datastore " + c.path +
+                                         ": not a netmod datastore (an SQLite database of "
+                                         "another application)");
+  }
+  if (app_id == 0) {
+    NETMOD_ASSIGN_OR_RETURN(int64_t objects, c.single_int("SELECT count(*) FROM sqlite_master"));
+    if (objects != 0) {
+      return make_error(Errc::corrupt, "datastore " + c.path +
+                                           ": not a netmod datastore (an SQLite database of "
+                                           "another application)");
+    }
+    // WAL must be switched on outside a transaction; it persists in the file.
+    NETMOD_TRY(c.exec("PRAGMA journal_mode=WAL"));
+    NETMOD_ASSIGN_OR_RETURN(Cleanup rollback, c.begin_write());
+    NETMOD_ASSIGN_OR_RETURN(int64_t again, c.single_int("PRAGMA application_id"));
+    if (again == 0) {  // nobody initialised it while we waited for the lock
+      NETMOD_TRY(c.exec(
+          "CREATE TABLE IF NOT EXISTS kv(key TEXT PRIMARY KEY, value BLOB NOT NULL, "
+          "revision INTEGER NOT NULL) WITHOUT ROWID;"
+          "CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+          "PRAGMA application_id = 1313689412;"  // kApplicationId
+          "PRAGMA user_version = 1;"));
+    }
+    NETMOD_TRY(c.exec("COMMIT"));
+    rollback.cancel();
+  } else {
+    NETMOD_ASSIGN_OR_RETURN(int64_t version, c.single_int("PRAGMA user_version"));
+    if (version > kSchemaVersion) {
+      return make_error(Errc::corrupt, "datastore " + c.path + ": schema version " +
+                                           std::to_string(version) +
+                                           " was written by a newer netmod");
+    }
+  }
+  static_assert(kApplicationId == 1313689412);
+  NETMOD_TRY(c.exec("PRAGMA synchronous=NORMAL"));
+  return ok();
+}
+
+Result<std::optional<KeyValue>> SqliteStore::get(std::string_view key) { return conn_->get(key); }
+
+Result<std::vector<KeyValue>> SqliteStore::list(std::string_view prefix) {
+  return conn_->list(prefix);
+}
+
+Result<bool> SqliteStore::commit(const Txn& txn) {
+  Conn& c = *conn_;
+  NETMOD_ASSIGN_OR_RETURN(Cleanup rollback, c.begin_write());
+  for (const Compare& cmp : txn.compares) {
+    NETMOD_ASSIGN_OR_RETURN(auto kv, c.get(cmp.key));
+    if ((kv ? kv->revision : 0) != cmp.revision) return false;
+  }
+  if (!txn.ops.empty()) {
+    NETMOD_ASSIGN_OR_RETURN(int64_t rev, c.revision());
+    ++rev;
+    for (const Op& op : txn.ops) {
+      if (op.kind == Op::Kind::put) {
+        NETMOD_TRY(c.put(op.key, op.value, rev));
+      } else {
+        NETMOD_TRY(c.del(op.key));
+      }
+    }
+    NETMOD_TRY(c.set_revision(rev));
+  }
+  NETMOD_TRY(c.exec("COMMIT"));
+  rollback.cancel();
+  return true;
+}
+
+Result<void> SqliteStore::update(const UpdateFn& fn) {
+  Conn& c = *conn_;
+  NETMOD_ASSIGN_OR_RETURN(Cleanup rollback, c.begin_write());
+  NETMOD_ASSIGN_OR_RETURN(int64_t rev, c.revision());
+  SqliteTx tx(c, rev + 1);
+  NETMOD_TRY(fn(tx));
+  if (tx.failed()) return *tx.failure();
+  if (!tx.wrote()) return ok();  // the guard rolls back the read-only transaction
+  NETMOD_TRY(c.set_revision(rev + 1));
+  NETMOD_TRY(c.exec("COMMIT"));
+  rollback.cancel();
+  return ok();
+}
+
+}  // namespace netmod::store

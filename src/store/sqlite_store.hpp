@@ -1,0 +1,61 @@
+// The embedded backend: one SQLite database file in WAL mode.
+//
+// On-disk layout (schema version 1; PRAGMA application_id 0x4e4d4f44 "NMOD",
+// PRAGMA user_version 1):
+//   kv(key TEXT PRIMARY KEY, value BLOB, revision INTEGER)  -- the key space
+//   meta(name TEXT PRIMARY KEY, value INTEGER)              -- 'revision'
+// A file that is not SQLite, or SQLite without netmod's application id, is
+// refused with Errc::corrupt and left untouched.
+//
+// Safety: writers take SQLite's write lock (BEGIN IMMEDIATE), so update()
+// runs its function under the lock and never conflicts; many processes may
+// use one file at once. A process killed at any instant leaves either the
+// whole transaction or none of it (the WAL is rolled back by the next
+// opener). synchronous=NORMAL: durable across process crashes; a power loss
+// may lose the last transactions, never half of one.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "store/store.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace netmod::store {
+
+struct SqliteOptions {
+  std::string path;
+  // How long a writer waits for another process' write lock before giving up
+  // with Errc::unavailable.
+  int busy_timeout_ms = 10000;
+};
+
+class SqliteStore final : public Store {
+ public:
+  // Opens (creating the file and its parent directories on first use) and
+  // checks that the file is a netmod datastore.
+  static Result<std::unique_ptr<SqliteStore>> open(const SqliteOptions& options);
+  ~SqliteStore() override;
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  Result<std::optional<KeyValue>> get(std::string_view key) override;
+  Result<std::vector<KeyValue>> list(std::string_view prefix) override;
+  Result<bool> commit(const Txn& txn) override;
+  Result<void> update(const UpdateFn& fn) override;
+  std::string describe() const override { return "embedded:" + options_.path; }
+
+  // Internal plumbing shared with the in-transaction view; not for callers.
+  struct Conn;
+
+ private:
+  explicit SqliteStore(SqliteOptions options);
+  Result<void> init();
+
+  SqliteOptions options_;
+  std::unique_ptr<Conn> conn_;
+};
+
+}  // namespace netmod::store

@@ -1,0 +1,92 @@
+// The datastore: a small key-value interface with revisions, shaped after
+// etcd v3 so that the embedded backend and the etcd backend are
+// interchangeable behind it. IPAM and everything above it are written once
+// against this interface and hold no backend-specific logic.
+//
+// Model
+//  - Keys and values are byte strings. Keys are ordered bytewise.
+//  - The store has one revision counter. Every successful commit that changes
+//    anything increments it once; each key written in that commit gets that
+//    revision as its `revision` (etcd's mod_revision).
+//  - A Compare holds when the key's current revision equals `revision`;
+//    revision 0 means "the key does not exist".
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace netmod::store {
+
+struct KeyValue {
+  std::string key;
+  std::string value;
+  int64_t revision = 0;
+};
+
+struct Compare {
+  std::string key;
+  int64_t revision = 0;  // 0: key must be absent
+};
+
+struct Op {
+  enum class Kind { put, del };
+  Kind kind = Kind::put;
+  std::string key;
+  std::string value;  // for put
+};
+
+struct Txn {
+  std::vector<Compare> compares;
+  std::vector<Op> ops;
+};
+
+// The view a read-modify-write function sees inside Store::update(). Reads
+// observe the transaction's own earlier writes.
+class Tx {
+ public:
+  virtual ~Tx() = default;
+  // Three outcomes: value, nullopt (absent), error.
+  virtual Result<std::optional<KeyValue>> get(std::string_view key) = 0;
+  // Every key starting with `prefix`, in key order.
+  virtual Result<std::vector<KeyValue>> list(std::string_view prefix) = 0;
+  virtual void put(std::string_view key, std::string_view value) = 0;
+  virtual void del(std::string_view key) = 0;
+};
+
+using UpdateFn = std::function<Result<void>(Tx&)>;
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual Result<std::optional<KeyValue>> get(std::string_view key) = 0;
+  virtual Result<std::vector<KeyValue>> list(std::string_view prefix) = 0;
+
+  // Applies txn.ops atomically if every compare holds, and returns true; if
+  // any compare fails, changes nothing and returns false. Errc::unavailable
+  // when the store is busy or unreachable.
+  virtual Result<bool> commit(const Txn& txn) = 0;
+
+  // Runs `fn` as one serialisable read-modify-write transaction and commits
+  // its writes atomically; if `fn` returns an error nothing is written and
+  // that error is returned. `fn` may run more than once (a backend that
+  // detects conflicts optimistically retries), so it must reset any output it
+  // captures at its start. The default is optimistic: reads are recorded,
+  // and the commit compares every key read against the revision seen.
+  virtual Result<void> update(const UpdateFn& fn);
+
+  // A short description for messages: "embedded:/var/lib/netmod/netmod.db".
+  virtual std::string describe() const = 0;
+};
+
+// Smallest key greater than every key with this prefix (for range scans);
+// empty when there is none (prefix of all 0xff bytes).
+std::string prefix_end(std::string_view prefix);
+
+}  // namespace netmod::store

@@ -1,0 +1,120 @@
+// The bodies of the contract tests declared in store_contract.hpp.
+#include "store/store_contract.hpp"
+
+#include <thread>
+#include <vector>
+
+namespace netmod::store::contract {
+namespace {
+
+Txn put(std::string key, std::string value, std::vector<Compare> compares = {}) {
+  Txn t;
+  t.compares = std::move(compares);
+  t.ops.push_back({Op::Kind::put, std::move(key), std::move(value)});
+  return t;
+}
+
+TEST_P(StoreContract, GetOfAbsentKeyIsNotFoundNotError) {
+  auto r = store_->get("/nothing");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_FALSE(r->has_value());
+}
+
+TEST_P(StoreContract, CommitWritesWithIncreasingRevisions) {
+  ASSERT_TRUE(*store_->commit(put("/a", "1")));
+  auto a = *store_->get("/a");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->value, "1");
+  EXPECT_GT(a->revision, 0);
+  ASSERT_TRUE(*store_->commit(put("/b", std::string("x\0y", 3))));
+  auto b = *store_->get("/b");
+  EXPECT_GT(b->revision, a->revision);
+  EXPECT_EQ(b->value, std::string("x\0y", 3));
+}
+
+TEST_P(StoreContract, ListReturnsOnlyThePrefixInKeyOrder) {
+  Txn t;
+  for (const char* k : {"/p/b", "/p/a", "/p0", "/q/a", "/p/c/d"}) t.ops.push_back({Op::Kind::put, k, k});
+  ASSERT_TRUE(*store_->commit(t));
+  auto l = *store_->list("/p/");
+  ASSERT_EQ(l.size(), 3u);
+  EXPECT_EQ(l[0].key, "/p/a");
+  EXPECT_EQ(l[1].key, "/p/b");
+  EXPECT_EQ(l[2].key, "/p/c/d");
+  EXPECT_TRUE(store_->list("/zzz")->empty());
+}
+
+TEST_P(StoreContract, FailedCompareChangesNothing) {
+  ASSERT_TRUE(*store_->commit(put("/k", "v1")));
+  int64_t rev = (*store_->get("/k"))->revision;
+  // Create-if-absent fails on an existing key.
+  Txn create = put("/other", "x", {{"/k", 0}});
+  EXPECT_FALSE(*store_->commit(create));
+  EXPECT_FALSE(store_->get("/other")->has_value());
+  // A stale revision fails; the right one succeeds.
+  EXPECT_FALSE(*store_->commit(put("/k", "v2", {{"/k", rev + 100}})));
+  EXPECT_EQ((*store_->get("/k"))->value, "v1");
+  EXPECT_TRUE(*store_->commit(put("/k", "v2", {{"/k", rev}})));
+  EXPECT_EQ((*store_->get("/k"))->value, "v2");
+}
+
+TEST_P(StoreContract, DeleteAndRecreate) {
+  ASSERT_TRUE(*store_->commit(put("/d", "1")));
+  Txn del;
+  del.ops.push_back({Op::Kind::del, "/d", {}});
+  ASSERT_TRUE(*store_->commit(del));
+  EXPECT_FALSE(store_->get("/d")->has_value());
+  EXPECT_TRUE(*store_->commit(put("/d", "2", {{"/d", 0}})));
+}
+
+TEST_P(StoreContract, UpdateSeesItsOwnWrites) {
+  ASSERT_TRUE(*store_->commit(put("/u/1", "one")));
+  auto r = store_->update([](Tx& tx) -> Result<void> {
+    tx.put("/u/2", "two");
+    tx.del("/u/1");
+    NETMOD_ASSIGN_OR_RETURN(auto two, tx.get("/u/2"));
+    if (!two || two->value != "two") return make_error(Errc::internal, "own put not visible");
+    NETMOD_ASSIGN_OR_RETURN(auto l, tx.list("/u/"));
+    if (l.size() != 1 || l[0].key != "/u/2") return make_error(Errc::internal, "list wrong");
+    return ok();
+  });
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_FALSE(store_->get("/u/1")->has_value());
+  EXPECT_EQ((*store_->get("/u/2"))->value, "two");
+}
+
+TEST_P(StoreContract, UpdateErrorWritesNothing) {
+  auto r = store_->update([](Tx& tx) -> Result<void> {
+    tx.put("/e/1", "x");
+    return make_error(Errc::invalid_argument, "changed my mind");
+  });
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message, "changed my mind");
+  EXPECT_FALSE(store_->get("/e/1")->has_value());
+}
+
+TEST_P(StoreContract, ConcurrentUpdatesAreSerialisable) {
+  constexpr int kThreads = 4, kIncrements = 100;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      auto s = open_();
+      for (int i = 0; i < kIncrements; ++i) {
+        auto r = s->update([](Tx& tx) -> Result<void> {
+          NETMOD_ASSIGN_OR_RETURN(auto kv, tx.get("/counter"));
+          int n = kv ? std::stoi(kv->value) : 0;
+          tx.put("/counter", std::to_string(n + 1));
+          return ok();
+        });
+        if (!r) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ((*store_->get("/counter"))->value, std::to_string(kThreads * kIncrements));
+}
+
+}  // namespace
+}  // namespace netmod::store::contract

@@ -13,11 +13,7 @@ std::optional<uint32_t> Block::ordinal_of(const net::IpAddress& a) const {
   return static_cast<uint32_t>(cidr_.offset_of(a));
 }
 
-bool Block::is_reserved(uint32_t ordinal) const {
-  if (pool_.family() != net::Family::v4 || pool_.prefix_len() >= 31) return false;
-  auto a = address(ordinal);
-  return a == pool_.network() || a == pool_.last();
-}
+bool Block::is_reserved(uint32_t ordinal) const { return is_reserved_address(pool_, address(ordinal)); }
 
 std::vector<uint32_t> Block::free_ordinals(int64_t now_ms, int64_t cooldown_ms, size_t limit) const {
   // (release seq, ordinal): never-used addresses have seq 0 and sort first.

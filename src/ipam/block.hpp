@@ -54,7 +54,7 @@ class Block {
 
   net::IpAddress address(uint32_t ordinal) const { return *cidr_.at(ordinal); }
   std::optional<uint32_t> ordinal_of(const net::IpAddress& a) const;
-  // The pool's network or broadcast address (never handed out).
+  // An address of the pool that is never handed out (is_reserved_address).
   bool is_reserved(uint32_t ordinal) const;
 
   // Up to `limit` ordinals that may be handed out at `now_ms`, in free-list

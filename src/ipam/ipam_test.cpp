@@ -50,6 +50,7 @@ TEST_F(IpamTest, DefaultPoolsAreCreatedOnlyByAnAllocation) {
   ASSERT_EQ(a.v6.size(), 1u);
   EXPECT_TRUE(cidr("10.65.0.0/16").contains(a.v4[0]));
   EXPECT_TRUE(cidr("fd65::/64").contains(a.v6[0]));
+  EXPECT_NE(a.v6[0].str(), "fd65::");  // the subnet-router anycast address is never handed out
   EXPECT_EQ(ipam_.pools()->size(), 2u);
 }
 

@@ -13,10 +13,13 @@ net::Cidr Pool::block_at(net::U128 index) const {
 
 net::Cidr Pool::block_of(const net::IpAddress& a) const { return *net::Cidr::containing(a, block_size); }
 
-bool Pool::is_reserved(const net::IpAddress& a) const {
-  if (family() != net::Family::v4 || cidr.prefix_len() >= 31) return false;
-  return a == cidr.network() || a == cidr.last();
+bool is_reserved_address(const net::Cidr& pool, const net::IpAddress& a) {
+  if (pool.family() == net::Family::v6) return pool.prefix_len() < 127 && a == pool.network();
+  if (pool.prefix_len() >= 31) return false;
+  return a == pool.network() || a == pool.last();
 }
+
+bool Pool::is_reserved(const net::IpAddress& a) const { return is_reserved_address(cidr, a); }
 
 Result<Pool> make_pool(const PoolSpec& spec) {
   bool v4 = spec.cidr.family() == net::Family::v4;

@@ -34,12 +34,15 @@ struct Pool {
   net::Cidr block_at(net::U128 index) const;
   // The block an address of this pool falls in.
   net::Cidr block_of(const net::IpAddress& a) const;
-  // IPv4 pools never hand out their network and broadcast addresses
-  // (except /31 and /32 pools, RFC 3021, where there are none).
   bool is_reserved(const net::IpAddress& a) const;
 
   bool operator==(const Pool&) const = default;
 };
+
+// Addresses of a pool that are never handed out: an IPv4 pool's network and
+// broadcast addresses (none in /31 and /32 pools, RFC 3021), and an IPv6
+// pool's first address (the subnet-router anycast address, RFC 4291).
+bool is_reserved_address(const net::Cidr& pool, const net::IpAddress& a);
 
 // Validates a spec: block size in range for the family and not larger than
 // the pool.

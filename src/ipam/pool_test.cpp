@@ -48,7 +48,9 @@ TEST(Pool, ReservedAddressesAndBlocks) {
   EXPECT_FALSE(p.is_reserved(*net::IpAddress::parse("10.0.0.64")));
   EXPECT_EQ(p.block_at(3).str(), "10.0.0.192/26");
   EXPECT_EQ(p.block_of(*net::IpAddress::parse("10.0.0.70")).str(), "10.0.0.64/26");
-  EXPECT_FALSE(make_pool({cidr("fd00::/120")})->is_reserved(*net::IpAddress::parse("fd00::")));
+  // IPv6: the subnet-router anycast address only; there is no broadcast.
+  EXPECT_TRUE(make_pool({cidr("fd00::/120")})->is_reserved(*net::IpAddress::parse("fd00::")));
+  EXPECT_FALSE(make_pool({cidr("fd00::/120")})->is_reserved(*net::IpAddress::parse("fd00::ff")));
   EXPECT_FALSE(make_pool({cidr("10.0.0.0/31"), 31})->is_reserved(*net::IpAddress::parse("10.0.0.0")));
 }
 

@@ -1,0 +1,101 @@
+// netmod ipam show | check
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/context.hpp"
+#include "cli/table.hpp"
+#include "ipam/check.hpp"
+
+namespace netmod::cli {
+
+using json = nlohmann::json;
+
+namespace {
+
+std::string join(const std::vector<std::string>& v, const char* sep = ",") {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
+  return out;
+}
+
+}  // namespace
+
+void add_ipam_commands(CLI::App& app, Context& ctx, int& exit_code) {
+  auto* ipam_cmd = app.add_subcommand("ipam", "Inspect address allocations")->require_subcommand(1);
+
+  struct ShowOpts {
+    std::string host, handle;
+    bool json = false;
+  };
+  auto show_opts = std::make_shared<ShowOpts>();
+  auto* show = ipam_cmd->add_subcommand("show", "List allocated addresses");
+  show->add_option("--host", show_opts->host, "Only addresses allocated by this host");
+  show->add_option("--handle,--uid", show_opts->handle, "Only addresses of this handle (uid)");
+  show->add_flag("--json", show_opts->json, "Machine-readable output");
+  show->callback([&ctx, &exit_code, show_opts] {
+    auto h = open_ipam(ctx);
+    if (!h) return void(exit_code = fail(h.error()));
+    auto recs = h->ipam->addresses();
+    if (!recs) return void(exit_code = fail(recs.error()));
+    std::vector<ipam::AddressRecord> rows;
+    for (auto& r : *recs) {
+      if (!show_opts->host.empty() && r.allocation.host != show_opts->host) continue;
+      if (!show_opts->handle.empty() && r.allocation.handle != show_opts->handle) continue;
+      rows.push_back(r);
+    }
+    if (show_opts->json) {
+      json out = json::array();
+      for (const auto& r : rows) {
+        out.push_back({{"address", r.address.str()},
+                       {"handle", r.allocation.handle},
+                       {"host", r.allocation.host},
+                       {"block", r.block.str()},
+                       {"block_host", r.block_host},
+                       {"netgroups", r.allocation.attrs.netgroups},
+                       {"labels", r.allocation.attrs.labels}});
+      }
+      std::cout << out.dump(2) << "\n";
+      return;
+    }
+    Table t({"ADDRESS", "UID", "HOST", "BLOCK", "NETGROUPS"});
+    for (const auto& r : rows) {
+      std::string host = r.allocation.host;
+      if (host != r.block_host) host += " (borrowed from " + r.block_host + ")";
+      t.add({r.address.str(), r.allocation.handle, host, r.block.str(), join(r.allocation.attrs.netgroups)});
+    }
+    t.print(std::cout);
+  });
+
+  auto check_json = std::make_shared<bool>(false);
+  auto* chk = ipam_cmd->add_subcommand("check", "Check the store's consistency (exit 1 on problems)");
+  chk->add_flag("--json", *check_json, "Machine-readable output");
+  chk->callback([&ctx, &exit_code, check_json] {
+    auto h = open_ipam(ctx);
+    if (!h) return void(exit_code = fail(h.error()));
+    auto snap = h->ipam->snapshot();
+    if (!snap) return void(exit_code = fail(snap.error()));
+    ipam::CheckReport r = ipam::check(*snap);
+    if (*check_json) {
+      json problems = json::array();
+      for (const auto& p : r.problems) problems.push_back({{"kind", p.kind}, {"detail", p.detail}});
+      std::cout << json{{"consistent", r.consistent()},
+                        {"pools", r.pools},
+                        {"blocks", r.blocks},
+                        {"handles", r.handles},
+                        {"allocated", r.allocated},
+                        {"hosts", r.hosts},
+                        {"problems", problems}}
+                       .dump(2)
+                << "\n";
+    } else {
+      std::cout << "pools " << r.pools << ", blocks " << r.blocks << ", hosts " << r.hosts << ", uids "
+                << r.handles << ", allocated addresses " << r.allocated << "\n";
+      for (const auto& p : r.problems) std::cout << "PROBLEM " << p.kind << ": " << p.detail << "\n";
+      std::cout << (r.consistent() ? "consistent\n" : "INCONSISTENT\n");
+    }
+    if (!r.consistent()) exit_code = 1;
+  });
+}
+
+}  // namespace netmod::cli

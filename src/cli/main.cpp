@@ -1,0 +1,35 @@
+// The netmod binary: one program for the CLI, the net-modules plugin and
+// (with CNI_COMMAND set) the CNI plugin.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "cli/context.hpp"
+
+#ifndef NETMOD_VERSION
+#define NETMOD_VERSION "unknown"
+#endif
+
+int main(int argc, char** argv) {
+  using namespace netmod::cli;
+  Context ctx;
+  int exit_code = 0;
+
+  CLI::App app{"netmod: IP-per-task networking and netgroup isolation for container clusters"};
+  app.require_subcommand(1);
+  app.add_option("--config", ctx.config_path,
+                 "Config file (default: $NETMOD_CONFIG, else /etc/netmod/netmod.conf)");
+
+  add_netmodules_command(app, ctx, exit_code);
+  add_pool_commands(app, ctx, exit_code);
+  add_ipam_commands(app, ctx, exit_code);
+  app.add_subcommand("version", "Print the version")->callback([] {
+    std::cout << "netmod " << NETMOD_VERSION << "\n";
+  });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);  // usage errors exit 2 (--help exits 0)
+  }
+  return exit_code;
+}

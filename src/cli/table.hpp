@@ -1,0 +1,20 @@
+// Plain-text tables for humans: columns padded to their widest cell.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace netmod::cli {
+
+class Table {
+ public:
+  explicit Table(std::vector<std::string> header) : rows_{std::move(header)} {}
+  void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  void print(std::ostream& out) const;
+
+ private:
+  std::vector<std::vector<std::string>> rows_;
+};
+
+}  // namespace netmod::cli

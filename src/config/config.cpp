@@ -1,0 +1,198 @@
+#include "config/config.hpp"
+
+#include <sys/utsname.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "ipam/names.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace netmod::config {
+
+using json = nlohmann::json;
+
+namespace {
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+// Rejects keys of `obj` not in `known`, suggesting the nearest known key.
+Result<void> check_keys(const json& obj, std::initializer_list<std::string_view> known,
+                        const std::string& where) {
+  for (const auto& [key, value] : obj.items()) {
+    bool ok_key = false;
+    std::string_view best;
+    size_t best_d = 3;  // suggest only near misses
+    for (auto k : known) {
+      if (k == key) ok_key = true;
+      size_t d = edit_distance(key, k);
+      if (d < best_d) best_d = d, best = k;
+    }
+    if (!ok_key) {
+      std::string msg = where + "unknown key \"" + key + "\"";
+      if (!best.empty()) msg += " (did you mean \"" + std::string(best) + "\"?)";
+      return make_error(Errc::invalid_argument, msg);
+    }
+  }
+  return ok();
+}
+
+Error type_error(const std::string& where, const std::string& key, const char* expected, const json& got) {
+  return make_error(Errc::invalid_argument,
+                    where + "\"" + key + "\" must be " + expected + ", got " + got.dump());
+}
+
+}  // namespace
+
+std::vector<ipam::PoolSpec> builtin_default_pools() {
+  return {{*net::Cidr::parse("10.65.0.0/16")}, {*net::Cidr::parse("fd65:6e6d::/48")}};
+}
+
+Result<Config> parse_config(std::string_view text, const std::string& source) {
+  std::string where = "config " + source + ": ";
+  json doc = json::parse(text, nullptr, false);
+  if (doc.is_discarded()) return make_error(Errc::invalid_argument, where + "not valid JSON");
+  if (!doc.is_object()) return make_error(Errc::invalid_argument, where + "must be a JSON object");
+  NETMOD_TRY(check_keys(doc, {"datastore", "hostname", "default_pools", "release_cooldown_seconds", "log_file"},
+                        where));
+  Config c;
+  c.source = source;
+  c.default_pools = builtin_default_pools();
+
+  if (doc.contains("datastore")) {
+    const json& ds = doc["datastore"];
+    if (!ds.is_object()) return type_error(where, "datastore", "an object", ds);
+    NETMOD_TRY(check_keys(ds, {"type", "path", "busy_timeout_ms"}, where + "datastore: "));
+    if (ds.contains("type")) {
+      if (!ds["type"].is_string()) return type_error(where, "datastore.type", "a string", ds["type"]);
+      c.datastore.type = ds["type"].get<std::string>();
+      if (c.datastore.type != "embedded") {
+        return make_error(Errc::invalid_argument,
+                          where + "datastore.type \"" + c.datastore.type + "\" is not supported (use \"embedded\")");
+      }
+    }
+    if (ds.contains("path")) {
+      if (!ds["path"].is_string() || ds["path"].get<std::string>().empty()) {
+        return type_error(where, "datastore.path", "a non-empty string", ds["path"]);
+      }
+      c.datastore.path = ds["path"].get<std::string>();
+    }
+    if (ds.contains("busy_timeout_ms")) {
+      const json& t = ds["busy_timeout_ms"];
+      if (!t.is_number_unsigned() || t.get<uint64_t>() > 600000) {
+        return type_error(where, "datastore.busy_timeout_ms", "an integer from 0 to 600000", t);
+      }
+      c.datastore.busy_timeout_ms = t.get<int>();
+    }
+  }
+  if (doc.contains("hostname")) {
+    if (!doc["hostname"].is_string()) return type_error(where, "hostname", "a string", doc["hostname"]);
+    auto h = ipam::parse_hostname(doc["hostname"].get<std::string>());
+    if (!h) return make_error(Errc::invalid_argument, where + h.error().message);
+    c.hostname = *h;
+  }
+  if (doc.contains("default_pools")) {
+    const json& pools = doc["default_pools"];
+    if (!pools.is_array()) return type_error(where, "default_pools", "a list", pools);
+    c.default_pools.clear();
+    for (const json& p : pools) {
+      if (!p.is_object()) return type_error(where, "default_pools[]", "an object", p);
+      NETMOD_TRY(check_keys(p, {"cidr", "block_size", "nat_outgoing"}, where + "default_pools: "));
+      if (!p.contains("cidr") || !p["cidr"].is_string()) {
+        return type_error(where, "default_pools[].cidr", "a CIDR string", p.value("cidr", json()));
+      }
+      auto cidr = net::Cidr::parse(p["cidr"].get<std::string>());
+      if (!cidr) return make_error(Errc::invalid_argument, where + "default_pools: " + cidr.error().message);
+      ipam::PoolSpec spec{*cidr};
+      if (p.contains("block_size")) {
+        if (!p["block_size"].is_number_unsigned()) {
+          return type_error(where, "default_pools[].block_size", "a prefix length", p["block_size"]);
+        }
+        spec.block_size = p["block_size"].get<unsigned>();
+      }
+      if (p.contains("nat_outgoing")) {
+        if (!p["nat_outgoing"].is_boolean()) {
+          return type_error(where, "default_pools[].nat_outgoing", "true or false", p["nat_outgoing"]);
+        }
+        spec.nat_outgoing = p["nat_outgoing"].get<bool>();
+      }
+      auto pool = ipam::make_pool(spec);
+      if (!pool) return make_error(Errc::invalid_argument, where + "default_pools: " + pool.error().message);
+      c.default_pools.push_back(spec);
+    }
+  }
+  if (doc.contains("release_cooldown_seconds")) {
+    const json& s = doc["release_cooldown_seconds"];
+    if (!s.is_number_unsigned() || s.get<uint64_t>() > 86400) {
+      return type_error(where, "release_cooldown_seconds", "an integer from 0 to 86400", s);
+    }
+    c.release_cooldown_ms = s.get<int64_t>() * 1000;
+  }
+  if (doc.contains("log_file")) {
+    if (!doc["log_file"].is_string()) return type_error(where, "log_file", "a string", doc["log_file"]);
+    c.log_file = doc["log_file"].get<std::string>();
+  }
+  return c;
+}
+
+Result<Config> load_config(const std::optional<std::string>& flag_path,
+                           const std::function<const char*(const char*)>& getenv) {
+  std::string path;
+  bool must_exist = true;
+  if (flag_path) {
+    path = *flag_path;
+  } else if (const char* env = getenv("NETMOD_CONFIG"); env && *env) {
+    path = env;
+  } else {
+    path = kDefaultConfigPath;
+    must_exist = false;
+  }
+  std::ifstream in(path);
+  if (!in) {
+    if (!must_exist && errno == ENOENT) {
+      Config c;
+      c.default_pools = builtin_default_pools();
+      return c;
+    }
+    return sys_error("cannot read config file " + path);
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_config(ss.str(), path);
+}
+
+std::string machine_hostname() {
+  utsname u{};
+  if (uname(&u) != 0) return "localhost";
+  return u.nodename;
+}
+
+std::string effective_hostname(const Config& config) {
+  return config.hostname ? *config.hostname : machine_hostname();
+}
+
+Result<std::unique_ptr<store::Store>> open_store(const DatastoreConfig& config) {
+  NETMOD_ASSIGN_OR_RETURN(auto s, store::SqliteStore::open({config.path, config.busy_timeout_ms}));
+  return std::unique_ptr<store::Store>(std::move(s));
+}
+
+ipam::IpamOptions ipam_options(const Config& config) {
+  ipam::IpamOptions o;
+  o.release_cooldown_ms = config.release_cooldown_ms;
+  o.default_pools = config.default_pools;
+  return o;
+}
+
+}  // namespace netmod::config

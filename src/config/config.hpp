@@ -1,0 +1,68 @@
+// netmod's configuration: a JSON file named by --config, else
+// $NETMOD_CONFIG, else /etc/netmod/netmod.conf; when none of these exists,
+// built-in defaults. Unknown keys are errors that name the key, so a typo
+// never silently falls back to a default.
+//
+//   {
+//     "datastore": {"type": "embedded", "path": "/var/lib/netmod/netmod.db",
+//                   "busy_timeout_ms": 10000},
+//     "hostname": "agent-1",              // default: the machine's hostname
+//     "default_pools": [{"cidr": "10.65.0.0/16", "block_size": 26,
+//                        "nat_outgoing": false}],
+//     "release_cooldown_seconds": 30,
+//     "log_file": "/var/log/netmod.log"   // default: stderr
+//   }
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ipam/ipam.hpp"
+#include "store/store.hpp"
+
+namespace netmod::config {
+
+inline constexpr const char* kDefaultConfigPath = "/etc/netmod/netmod.conf";
+inline constexpr const char* kDefaultDatastorePath = "/var/lib/netmod/netmod.db";
+
+struct DatastoreConfig {
+  std::string type = "embedded";
+  std::string path = kDefaultDatastorePath;
+  int busy_timeout_ms = 10000;
+};
+
+struct Config {
+  DatastoreConfig datastore;
+  std::optional<std::string> hostname;  // validated; nullopt: machine's hostname
+  std::vector<ipam::PoolSpec> default_pools;
+  int64_t release_cooldown_ms = 30000;
+  std::string log_file;  // empty: stderr
+  std::string source = "built-in defaults";  // where it came from, for messages
+};
+
+// The pools an allocation creates when the store has none:
+// 10.65.0.0/16 and fd65:6e6d::/48, default block sizes.
+std::vector<ipam::PoolSpec> builtin_default_pools();
+
+// Parses a configuration document; `source` names it in errors.
+Result<Config> parse_config(std::string_view json, const std::string& source);
+
+// Finds and loads the configuration. `getenv` is injected for tests.
+Result<Config> load_config(const std::optional<std::string>& flag_path,
+                           const std::function<const char*(const char*)>& getenv);
+
+// The machine's hostname (uname nodename).
+std::string machine_hostname();
+
+// The configured hostname, or the machine's.
+std::string effective_hostname(const Config& config);
+
+// Opens the configured datastore.
+Result<std::unique_ptr<store::Store>> open_store(const DatastoreConfig& config);
+
+ipam::IpamOptions ipam_options(const Config& config);
+
+}  // namespace netmod::config

@@ -1,0 +1,80 @@
+#include "config/config.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace netmod::config {
+namespace {
+
+const char* no_env(const char*) { return nullptr; }
+
+TEST(Config, DefaultsWhenNothingIsGiven) {
+  auto c = parse_config("{}", "test");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->datastore.path, "/var/lib/netmod/netmod.db");
+  EXPECT_EQ(c->release_cooldown_ms, 30000);
+  ASSERT_EQ(c->default_pools.size(), 2u);
+  EXPECT_EQ(c->default_pools[0].cidr.str(), "10.65.0.0/16");
+  EXPECT_FALSE(c->hostname);
+}
+
+TEST(Config, ParsesEveryKey) {
+  auto c = parse_config(R"({"datastore": {"type": "embedded", "path": "/tmp/x.db", "busy_timeout_ms": 50},
+    "hostname": "agent-7", "default_pools": [{"cidr": "10.1.0.0/16", "block_size": 28, "nat_outgoing": true}],
+    "release_cooldown_seconds": 0, "log_file": "/tmp/netmod.log"})",
+                        "test");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->datastore.path, "/tmp/x.db");
+  EXPECT_EQ(c->datastore.busy_timeout_ms, 50);
+  EXPECT_EQ(*c->hostname, "agent-7");
+  ASSERT_EQ(c->default_pools.size(), 1u);
+  EXPECT_EQ(*c->default_pools[0].block_size, 28u);
+  EXPECT_TRUE(c->default_pools[0].nat_outgoing);
+  EXPECT_EQ(c->release_cooldown_ms, 0);
+  EXPECT_EQ(c->log_file, "/tmp/netmod.log");
+}
+
+TEST(Config, TypoedKeyIsNamed) {
+  struct Case {
+    const char* doc;
+    const char* message;
+  };
+  for (const Case& c : {Case{R"({"hostnme": "a"})", "unknown key \"hostnme\" (did you mean \"hostname\"?)"},
+                        Case{R"({"datastore": {"pth": "/x"}})", "unknown key \"pth\" (did you mean \"path\"?)"},
+                        Case{R"({"zzzzzzzz": 1})", "unknown key \"zzzzzzzz\""},
+                        Case{R"({"hostname": 5})", "\"hostname\" must be a string"},
+                        Case{R"({"datastore": {"type": "zookeeper"}})", "not supported"},
+                        Case{R"({"default_pools": [{"cidr": "10.0.0.1/8"}]})", "host bits"},
+                        Case{R"({"release_cooldown_seconds": -1})", "release_cooldown_seconds"},
+                        Case{"{not json", "not valid JSON"}}) {
+    auto r = parse_config(c.doc, "/etc/netmod/netmod.conf");
+    ASSERT_FALSE(r) << c.doc;
+    EXPECT_NE(r.error().message.find(c.message), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("/etc/netmod/netmod.conf"), std::string::npos);
+  }
+}
+
+TEST(Config, LoadOrder) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("netmod-config-test-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "a.conf") << R"({"hostname": "from-flag"})";
+  std::ofstream(dir / "b.conf") << R"({"hostname": "from-env"})";
+  std::string b = (dir / "b.conf").string();
+  auto env = [&](const char* name) -> const char* {
+    return std::string(name) == "NETMOD_CONFIG" ? b.c_str() : nullptr;
+  };
+  EXPECT_EQ(*load_config((dir / "a.conf").string(), env)->hostname, "from-flag");
+  EXPECT_EQ(*load_config(std::nullopt, env)->hostname, "from-env");
+  // A named file that does not exist is an error; the default path is optional.
+  auto missing = load_config((dir / "nope.conf").string(), no_env);
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("nope.conf"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace netmod::config

@@ -1,0 +1,103 @@
+#include "plugin/netmodules/netmodules.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "store/memory_store.hpp"
+
+namespace netmod::plugin::netmodules {
+namespace {
+
+using json = nlohmann::json;
+
+class NetmodulesTest : public ::testing::Test {
+ protected:
+  NetmodulesTest() : store_(std::make_shared<store::MemoryStore>()) {
+    auto c = config::parse_config("{}", "test");
+    env_.config = *c;
+    env_.open_store = [this]() -> Result<std::shared_ptr<store::Store>> { return std::shared_ptr<store::Store>(store_); };
+  }
+
+  // Runs one call; returns (exit code, parsed stdout).
+  std::pair<int, json> call(const std::string& request) {
+    std::istringstream in(request);
+    std::ostringstream out;
+    int rc = run(in, out, env_);
+    std::string text = out.str();
+    EXPECT_EQ(text.find('\n'), text.size() - 1) << "exactly one line on stdout: " << text;
+    return {rc, json::parse(text)};
+  }
+
+  std::shared_ptr<store::MemoryStore> store_;
+  Environment env_;
+};
+
+TEST_F(NetmodulesTest, MesosSequenceReserveAllocateReleaseByUid) {
+  auto [rc1, reserved] = call(R"({"command": "reserve", "args": {"hostname": "slave-1", "uid": "task-1",
+      "ipv4_addrs": ["10.65.3.3"], "netgroups": ["star-1"]}})");
+  // No pool yet: reserve never creates default pools, so this is an error.
+  EXPECT_EQ(rc1, 1);
+  EXPECT_NE(reserved["error"].get<std::string>().find("not in any pool"), std::string::npos);
+
+  auto [rc2, a] = call(R"({"command": "allocate", "args": {"hostname": "slave-1", "uid": "task-1",
+      "num_ipv4": 1, "num_ipv6": 1, "netgroups": ["star-1"], "labels": [{"key": "k", "value": "v"}]}})");
+  ASSERT_EQ(rc2, 0) << a.dump();
+  EXPECT_TRUE(a["error"].is_null());
+  EXPECT_EQ(a["ipv4"].size(), 1u);
+  EXPECT_EQ(a["ipv6"].size(), 1u);
+
+  auto [rc3, r] = call(R"({"command": "reserve", "args": {"hostname": "slave-1", "uid": "task-1",
+      "ipv4_addrs": ["10.65.3.3"]}})");
+  ASSERT_EQ(rc3, 0) << r.dump();
+  EXPECT_EQ(r["ipv4"], json::array({"10.65.3.3"}));
+  EXPECT_EQ(r["ipv6"], json::array());
+
+  auto [rc4, rel] = call(R"({"command": "release", "args": {"uid": "task-1"}})");
+  EXPECT_EQ(rc4, 0);
+  EXPECT_EQ(rel, json({{"error", nullptr}}));
+  ipam::Ipam ipam(*store_, {});
+  EXPECT_TRUE(ipam.addresses()->empty());
+}
+
+TEST_F(NetmodulesTest, ReleaseByIps) {
+  auto [rc, a] = call(R"({"command": "allocate", "args": {"hostname": "h", "uid": "u", "num_ipv4": 2, "num_ipv6": 0}})");
+  ASSERT_EQ(rc, 0);
+  std::string req = json{{"command", "release"}, {"args", {{"ips", json::array({a["ipv4"][0]})}}}}.dump();
+  EXPECT_EQ(call(req).first, 0);
+  ipam::Ipam ipam(*store_, {});
+  EXPECT_EQ(ipam.addresses()->size(), 1u);
+  // Releasing it again is not an error.
+  EXPECT_EQ(call(req).first, 0);
+}
+
+TEST_F(NetmodulesTest, ErrorsAreOneJsonObjectAndChangeNothing) {
+  for (const char* bad : {"{broken", R"({"command": "allocate", "args": {"hostname": "h", "uid": "u", "num_ipv4": "two", "num_ipv6": 0}})",
+                          R"({"command": "frobnicate", "args": {}})"}) {
+    auto [rc, out] = call(bad);
+    EXPECT_EQ(rc, 1);
+    ASSERT_TRUE(out.contains("error"));
+    EXPECT_TRUE(out["error"].is_string());
+    EXPECT_EQ(out.size(), 1u);
+  }
+  EXPECT_TRUE(store_->list("/")->empty());
+}
+
+TEST_F(NetmodulesTest, IsolateNeedsTheDataplane) {
+  auto [rc, out] = call(R"({"command": "cleanup", "args": {"hostname": "h", "container_id": "c"}})");
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(out["error"].get<std::string>().find("cleanup"), std::string::npos);
+}
+
+TEST_F(NetmodulesTest, StoreThatCannotOpenIsAnError) {
+  env_.open_store = []() -> Result<std::shared_ptr<store::Store>> {
+    return make_error(Errc::corrupt, "datastore /x: not a netmod datastore");
+  };
+  auto [rc, out] = call(R"({"command": "allocate", "args": {"hostname": "h", "uid": "u", "num_ipv4": 1, "num_ipv6": 0}})");
+  EXPECT_EQ(rc, 1);
+  EXPECT_EQ(out["error"], "datastore /x: not a netmod datastore");
+}
+
+}  // namespace
+}  // namespace netmod::plugin::netmodules

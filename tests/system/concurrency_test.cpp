@@ -1,0 +1,79 @@
+// Many `netmod netmodules` processes on one store file at once.
+#include <gtest/gtest.h>
+
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "process.hpp"
+
+namespace netmod::testing {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr int kStreams = 8;
+constexpr int kCallsPerStream = 250;
+
+// Runs `calls` requests in each of kStreams concurrent streams of processes.
+template <class MakeRequest, class OnAnswer>
+void in_parallel(const std::string& conf, MakeRequest make, OnAnswer on_answer) {
+  std::vector<std::thread> streams;
+  for (int s = 0; s < kStreams; ++s) {
+    streams.emplace_back([&, s] {
+      for (int i = 0; i < kCallsPerStream; ++i) {
+        Outcome o = run({netmod_bin(), "--config", conf, "netmodules"}, make(s, i));
+        on_answer(s, i, o);
+      }
+    });
+  }
+  for (auto& t : streams) t.join();
+}
+
+TEST(Concurrency, EightProcessStreamsAllocateDistinctAddressesAndReleaseAll) {
+  TempDir dir;
+  std::string conf = dir.write_config();
+  std::mutex mu;
+  std::set<std::string> addresses;
+  std::vector<std::string> failures;
+  auto uid = [](int s, int i) { return "task-" + std::to_string(s) + "-" + std::to_string(i); };
+
+  in_parallel(
+      conf,
+      [&](int s, int i) {
+        return json{{"command", "allocate"},
+                    {"args", {{"hostname", "agent-" + std::to_string(s % 2)}, {"uid", uid(s, i)},
+                              {"num_ipv4", 1}, {"num_ipv6", 0}}}}
+            .dump();
+      },
+      [&](int, int, const Outcome& o) {
+        std::lock_guard lock(mu);
+        json j = json::parse(o.out, nullptr, false);
+        if (o.exit_code != 0 || !j.is_object() || !j["error"].is_null()) {
+          failures.push_back(o.out + o.err);
+          return;
+        }
+        for (const auto& a : j["ipv4"]) addresses.insert(a.get<std::string>());
+      });
+  ASSERT_TRUE(failures.empty()) << failures.size() << " failed, first: " << failures.front();
+  EXPECT_EQ(addresses.size(), size_t{kStreams * kCallsPerStream});
+
+  in_parallel(
+      conf,
+      [&](int s, int i) { return json{{"command", "release"}, {"args", {{"uid", uid(s, i)}}}}.dump(); },
+      [&](int, int, const Outcome& o) {
+        std::lock_guard lock(mu);
+        if (o.exit_code != 0) failures.push_back(o.out + o.err);
+      });
+  ASSERT_TRUE(failures.empty()) << failures.front();
+
+  auto show = run({netmod_bin(), "--config", conf, "ipam", "show", "--json"});
+  EXPECT_EQ(json::parse(show.out).size(), 0u) << show.out.substr(0, 500);
+  auto check = run({netmod_bin(), "--config", conf, "ipam", "check", "--json"});
+  EXPECT_EQ(check.exit_code, 0) << check.out;
+  EXPECT_EQ(json::parse(check.out)["handles"], 0);
+}
+
+}  // namespace
+}  // namespace netmod::testing

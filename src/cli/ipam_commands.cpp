@@ -40,29 +40,29 @@ void add_ipam_commands(CLI::App& app, Context& ctx, int& exit_code) {
     if (!recs) return void(exit_code = fail(recs.error()));
     std::vector<ipam::AddressRecord> rows;
     for (auto& r : *recs) {
-      if (!show_opts->host.empty() && r.allocation.host != show_opts->host) continue;
-      if (!show_opts->handle.empty() && r.allocation.handle != show_opts->handle) continue;
+      if (!show_opts->host.empty() && r.host != show_opts->host) continue;
+      if (!show_opts->handle.empty() && r.handle != show_opts->handle) continue;
       rows.push_back(r);
     }
     if (show_opts->json) {
       json out = json::array();
       for (const auto& r : rows) {
         out.push_back({{"address", r.address.str()},
-                       {"handle", r.allocation.handle},
-                       {"host", r.allocation.host},
+                       {"handle", r.handle},
+                       {"host", r.host},
                        {"block", r.block.str()},
                        {"block_host", r.block_host},
-                       {"netgroups", r.allocation.attrs.netgroups},
-                       {"labels", r.allocation.attrs.labels}});
+                       {"netgroups", r.attrs.netgroups},
+                       {"labels", r.attrs.labels}});
       }
       std::cout << out.dump(2) << "\n";
       return;
     }
     Table t({"ADDRESS", "UID", "HOST", "BLOCK", "NETGROUPS"});
     for (const auto& r : rows) {
-      std::string host = r.allocation.host;
+      std::string host = r.host;
       if (host != r.block_host) host += " (borrowed from " + r.block_host + ")";
-      t.add({r.address.str(), r.allocation.handle, host, r.block.str(), join(r.allocation.attrs.netgroups)});
+      t.add({r.address.str(), r.handle, host, r.block.str(), join(r.attrs.netgroups)});
     }
     t.print(std::cout);
   });

@@ -18,7 +18,8 @@ CheckReport check(const Snapshot& snap) {
   for (const auto& e : snap.undecodable) problem("undecodable_record", e.message);
 
   std::set<std::string> hosts(snap.hosts.begin(), snap.hosts.end());
-  std::set<std::pair<std::string, std::string>> affinities(snap.affinities.begin(), snap.affinities.end());
+  std::map<std::pair<std::string, std::string>, BlockSummary> affinities;
+  for (const auto& a : snap.affinities) affinities[{a.host, a.block.str()}] = a.summary;
 
   // Address -> handle, as the blocks say.
   std::map<net::IpAddress, std::string> held;
@@ -26,17 +27,20 @@ CheckReport check(const Snapshot& snap) {
     if (!hosts.count(b.host())) {
       problem("unknown_host", "block " + b.cidr().str() + " is owned by unknown host \"" + b.host() + "\"");
     }
-    if (!affinities.count({b.host(), b.cidr().str()})) {
+    auto aff = affinities.find({b.host(), b.cidr().str()});
+    if (aff == affinities.end()) {
       problem("missing_affinity", "block " + b.cidr().str() + " has no affinity record for its host \"" +
                                       b.host() + "\"");
+    } else if (!(aff->second == b.summary())) {
+      problem("stale_affinity", "the affinity summary of block " + b.cidr().str() + " does not match the block");
     }
     bool pooled = false;
     for (const Pool& p : snap.pools) pooled = pooled || p.cidr.contains(b.cidr());
     if (!pooled) problem("orphan_block", "block " + b.cidr().str() + " lies in no pool");
-    for (const auto& [ord, a] : b.allocations()) {
+    for (const auto& [ord, handle] : b.allocations()) {
       auto addr = b.address(ord);
       ++r.allocated;
-      if (!held.emplace(addr, a.handle).second) {
+      if (!held.emplace(addr, handle).second) {
         problem("duplicate_address", "address " + addr.str() + " is allocated in more than one block");
       }
     }

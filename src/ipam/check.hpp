@@ -12,7 +12,7 @@ namespace netmod::ipam {
 
 struct Problem {
   // duplicate_address, free_but_held, held_by_other, missing_from_handle,
-  // empty_handle, unknown_host, orphan_block, missing_affinity,
+  // empty_handle, unknown_host, orphan_block, missing_affinity, stale_affinity,
   // undecodable_record
   std::string kind;
   std::string detail;

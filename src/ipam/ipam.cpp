@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <set>
 
 #include "ipam/keys.hpp"
@@ -25,19 +26,20 @@ void take(Session& s, Block& b, const AutoRequest& req, int64_t cooldown_ms, siz
   if (want == 0) return;
   auto ords = b.free_ordinals(s.now(), cooldown_ms, want);
   for (uint32_t ord : ords) {
-    b.assign(ord, Allocation{req.handle, req.host, req.attrs});
+    b.assign(ord, req.handle);
     out.push_back(b.address(ord));
   }
   if (!ords.empty()) s.mark_dirty(b);
   want -= ords.size();
 }
 
-bool in_pool(const std::vector<Pool>& pools, const net::Cidr& block) {
+bool in_pools(const std::vector<Pool>& pools, const net::Cidr& block) {
   return std::any_of(pools.begin(), pools.end(), [&](const Pool& p) { return p.cidr.contains(block); });
 }
 
 // Allocates `count` addresses from `pools` (all of one family): the host's
-// blocks, then new blocks, then borrowed addresses.
+// blocks, then new blocks, then borrowed addresses. Blocks whose affinity
+// summary says they cannot serve are never read.
 Result<std::vector<net::IpAddress>> allocate_family(Session& s, const std::vector<Pool>& pools,
                                                     const AutoRequest& req, unsigned count,
                                                     int64_t cooldown_ms) {
@@ -45,45 +47,53 @@ Result<std::vector<net::IpAddress>> allocate_family(Session& s, const std::vecto
   size_t want = count;
 
   // 1. Blocks affine to this host, in pool order.
-  NETMOD_ASSIGN_OR_RETURN(auto affine, s.affine_blocks(req.host));
+  NETMOD_ASSIGN_OR_RETURN(auto mine, s.affinities_of(req.host));
   for (const Pool& pool : pools) {
-    for (const auto& cidr : affine) {
+    for (const auto& rec : mine) {
       if (want == 0) break;
-      if (!pool.cidr.contains(cidr)) continue;
-      NETMOD_ASSIGN_OR_RETURN(Block * b, s.block(cidr));
+      if (!pool.cidr.contains(rec.block) || !rec.summary.can_serve(s.now(), cooldown_ms)) continue;
+      NETMOD_ASSIGN_OR_RETURN(Block * b, s.block(rec.block));
       if (b && b->host() == req.host) take(s, *b, req, cooldown_ms, want, out);
     }
   }
   if (want == 0) return out;
 
   // 2. Claim the lowest unclaimed blocks of each pool.
-  NETMOD_ASSIGN_OR_RETURN(const std::vector<net::Cidr>* all, s.all_blocks());
-  std::set<net::Cidr> claimed(all->begin(), all->end());
+  NETMOD_ASSIGN_OR_RETURN(const std::vector<AffinityRecord>* all, s.all_affinities());
+  std::set<net::Cidr> claimed;
+  for (const auto& rec : *all) claimed.insert(rec.block);
   for (const Pool& pool : pools) {
     for (net::U128 i = 0; i < pool.block_count() && want > 0; ++i) {
       net::Cidr cidr = pool.block_at(i);
       if (claimed.count(cidr)) continue;
-      // A one-address block holding only the pool's network or broadcast
-      // address could never serve anyone.
+      // A one-address block holding only a reserved address serves no one.
       if (cidr.size() == 1 && pool.is_reserved(cidr.network())) continue;
-      NETMOD_ASSIGN_OR_RETURN(Block * b, s.claim(cidr, pool, req.host));
+      NETMOD_ASSIGN_OR_RETURN(Block * existing, s.block(cidr));
       claimed.insert(cidr);
+      if (existing) continue;  // a block without affinity record; `ipam check` reports it
+      NETMOD_ASSIGN_OR_RETURN(Block * b, s.claim(cidr, pool, req.host));
       take(s, *b, req, cooldown_ms, want, out);
     }
   }
   if (want == 0) return out;
 
   // 3. Borrow from other hosts' blocks.
-  size_t cooling = 0;
-  for (const auto& cidr : std::vector<net::Cidr>(*all)) {
-    if (!in_pool(pools, cidr)) continue;
-    NETMOD_ASSIGN_OR_RETURN(Block * b, s.block(cidr));
-    if (!b) continue;
-    if (b->host() != req.host) take(s, *b, req, cooldown_ms, want, out);
-    cooling += b->cooling(s.now(), cooldown_ms);
+  for (const auto& rec : std::vector<AffinityRecord>(*all)) {
+    if (want == 0) break;
+    if (rec.host == req.host || !in_pools(pools, rec.block) || !rec.summary.can_serve(s.now(), cooldown_ms)) {
+      continue;
+    }
+    NETMOD_ASSIGN_OR_RETURN(Block * b, s.block(rec.block));
+    if (b) take(s, *b, req, cooldown_ms, want, out);
   }
   if (want == 0) return out;
 
+  size_t cooling = 0;
+  for (const auto& rec : *all) {
+    if (!in_pools(pools, rec.block) || rec.summary.released == 0) continue;
+    NETMOD_ASSIGN_OR_RETURN(Block * b, s.block(rec.block));
+    if (b) cooling += b->cooling(s.now(), cooldown_ms);
+  }
   std::string fam(net::family_name(pools.front().family()));
   std::string msg = "pool exhausted: no free " + fam + " address left in " + join_cidrs(pools) +
                     " (asked for " + std::to_string(count) + ", found " + std::to_string(out.size()) + ")";
@@ -92,6 +102,15 @@ Result<std::vector<net::IpAddress>> allocate_family(Session& s, const std::vecto
            std::to_string(cooldown_ms / 1000) + " s reuse cooldown, retry later";
   }
   return make_error(Errc::exhausted, msg);
+}
+
+// Files the request's attributes on its handle record: a new record takes
+// them; an existing one gains the netgroups and labels.
+void merge_attributes(HandleRecord& h, const Attributes& attrs) {
+  std::set<std::string> groups(h.attrs.netgroups.begin(), h.attrs.netgroups.end());
+  groups.insert(attrs.netgroups.begin(), attrs.netgroups.end());
+  h.attrs.netgroups.assign(groups.begin(), groups.end());
+  for (const auto& [k, v] : attrs.labels) h.attrs.labels[k] = v;
 }
 
 // The pools a request may draw from for one family.
@@ -188,17 +207,19 @@ Result<void> Ipam::remove_pool(const net::Cidr& cidr, bool force) {
     NETMOD_ASSIGN_OR_RETURN(auto pools, s.pools());
     auto it = std::find_if(pools.begin(), pools.end(), [&](const Pool& p) { return p.cidr == cidr; });
     if (it == pools.end()) return make_error(Errc::not_found, "pool " + cidr.str() + " does not exist");
-    NETMOD_ASSIGN_OR_RETURN(const std::vector<net::Cidr>* all, s.all_blocks());
+    NETMOD_ASSIGN_OR_RETURN(const std::vector<AffinityRecord>* all, s.all_affinities());
     std::vector<Block*> blocks;
     size_t allocated = 0;
     std::set<std::string> holders;
-    for (const auto& bc : *all) {
-      if (!cidr.contains(bc)) continue;
-      NETMOD_ASSIGN_OR_RETURN(Block * b, s.block(bc));
+    for (const auto& rec : *all) {
+      if (!cidr.contains(rec.block)) continue;
+      NETMOD_ASSIGN_OR_RETURN(Block * b, s.block(rec.block));
       if (!b) continue;
       blocks.push_back(b);
-      allocated += b->allocations().size();
-      for (const auto& [ord, a] : b->allocations()) holders.insert(a.handle);
+      for (const auto& [ord, handle] : b->allocations()) {
+        ++allocated;
+        holders.insert(handle);
+      }
     }
     if (allocated > 0 && !force) {
       std::string names;
@@ -214,12 +235,11 @@ Result<void> Ipam::remove_pool(const net::Cidr& cidr, bool force) {
                                             "); release them first or use --force");
     }
     for (Block* b : blocks) {
-      for (const auto& [ord, a] : b->allocations()) {
-        NETMOD_ASSIGN_OR_RETURN(HandleRecord * h, s.existing_handle(a.handle));
+      for (const auto& [ord, handle] : b->allocations()) {
+        NETMOD_ASSIGN_OR_RETURN(HandleRecord * h, s.existing_handle(handle));
         if (!h) continue;
-        auto addr = b->address(ord);
-        std::erase(h->addresses, addr);
-        s.touch_handle(a.handle);
+        std::erase(h->addresses, b->address(ord));
+        s.touch_handle(handle);
       }
       s.delete_block(*b);
     }
@@ -260,6 +280,7 @@ Result<Assigned> Ipam::allocate(const AutoRequest& req) {
     }
     if (out.v4.empty() && out.v6.empty()) return ok();
     NETMOD_ASSIGN_OR_RETURN(HandleRecord * h, s.handle(req.handle, req.host));
+    merge_attributes(*h, req.attrs);
     h->addresses.insert(h->addresses.end(), out.v4.begin(), out.v4.end());
     h->addresses.insert(h->addresses.end(), out.v6.begin(), out.v6.end());
     s.flush();
@@ -281,6 +302,7 @@ Result<Assigned> Ipam::reserve(const StaticRequest& req) {
     Session s(tx, now());
     NETMOD_ASSIGN_OR_RETURN(auto pools, s.pools());
     NETMOD_ASSIGN_OR_RETURN(HandleRecord * h, s.handle(req.handle, req.host));
+    merge_attributes(*h, req.attrs);
     for (const auto& addr : req.addresses) {
       const Pool* pool = find_pool(pools, addr);
       if (!pool) return make_error(Errc::invalid_argument, "address " + addr.str() + " is not in any pool");
@@ -295,13 +317,12 @@ Result<Assigned> Ipam::reserve(const StaticRequest& req) {
         NETMOD_ASSIGN_OR_RETURN(b, s.claim(bc, *pool, req.host));
       }
       uint32_t ord = *b->ordinal_of(addr);
-      if (const Allocation* held = b->allocation(ord)) {
-        if (held->handle != req.handle) {
-          return make_error(Errc::conflict, "address " + addr.str() + " is already in use (uid " +
-                                                held->handle + ")");
+      if (const std::string* held = b->owner(ord)) {
+        if (*held != req.handle) {
+          return make_error(Errc::conflict, "address " + addr.str() + " is already in use (uid " + *held + ")");
         }
       } else {
-        b->assign(ord, Allocation{req.handle, req.host, req.attrs});
+        b->assign(ord, req.handle);
         s.mark_dirty(*b);
         h->addresses.push_back(addr);
       }
@@ -328,10 +349,10 @@ Result<std::vector<net::IpAddress>> Ipam::release_addresses(const std::vector<ne
       if (!prev) continue;
       s.mark_dirty(*b);
       out.push_back(addr);
-      NETMOD_ASSIGN_OR_RETURN(HandleRecord * h, s.existing_handle(prev->handle));
+      NETMOD_ASSIGN_OR_RETURN(HandleRecord * h, s.existing_handle(*prev));
       if (h) {
         std::erase(h->addresses, addr);
-        s.touch_handle(prev->handle);
+        s.touch_handle(*prev);
       }
     }
     s.flush();
@@ -354,8 +375,8 @@ Result<std::vector<net::IpAddress>> Ipam::release_handle(const std::string& hand
       NETMOD_ASSIGN_OR_RETURN(Block * b, s.block(pool->block_of(addr)));
       if (!b) continue;
       uint32_t ord = *b->ordinal_of(addr);
-      const Allocation* held = b->allocation(ord);
-      if (!held || held->handle != handle) continue;
+      const std::string* held = b->owner(ord);
+      if (!held || *held != handle) continue;
       b->release(ord, s.now());
       s.mark_dirty(*b);
       out.push_back(addr);
@@ -371,15 +392,30 @@ Result<std::vector<net::IpAddress>> Ipam::release_handle(const std::string& hand
 Result<std::optional<HandleRecord>> Ipam::handle(const std::string& handle) {
   NETMOD_ASSIGN_OR_RETURN(auto kv, store_.get(keys::handle(handle)));
   if (!kv) return std::optional<HandleRecord>();
-  return detail::decode_handle(handle, kv->value);
+  NETMOD_ASSIGN_OR_RETURN(auto h, detail::decode_handle(handle, kv->value));
+  return std::optional<HandleRecord>(std::move(h));
 }
 
 Result<std::vector<AddressRecord>> Ipam::addresses() {
-  NETMOD_ASSIGN_OR_RETURN(auto kvs, store_.list(keys::kBlocks));
+  NETMOD_ASSIGN_OR_RETURN(auto block_kvs, store_.list(keys::kBlocks));
+  NETMOD_ASSIGN_OR_RETURN(auto handle_kvs, store_.list(keys::kHandles));
+  std::map<std::string, HandleRecord> handles;
+  for (const auto& kv : handle_kvs) {
+    std::string name = keys::unescape_segment(std::string_view(kv.key).substr(keys::kHandles.size()));
+    NETMOD_ASSIGN_OR_RETURN(auto h, detail::decode_handle(name, kv.value));
+    handles.emplace(name, std::move(h));
+  }
   std::vector<AddressRecord> out;
-  for (const auto& kv : kvs) {
+  for (const auto& kv : block_kvs) {
     NETMOD_ASSIGN_OR_RETURN(Block b, Block::decode(kv.value));
-    for (const auto& [ord, a] : b.allocations()) out.push_back({b.address(ord), b.cidr(), b.host(), a});
+    for (const auto& [ord, handle] : b.allocations()) {
+      AddressRecord r{b.address(ord), b.cidr(), b.host(), handle, {}, {}};
+      if (auto it = handles.find(handle); it != handles.end()) {
+        r.host = it->second.host;
+        r.attrs = it->second.attrs;
+      }
+      out.push_back(std::move(r));
+    }
   }
   std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x.address < y.address; });
   return out;
@@ -402,14 +438,12 @@ Result<Snapshot> Ipam::snapshot() {
       if (record(b)) snap.blocks.push_back(std::move(*b));
     } else if (key.starts_with(keys::kHandles)) {
       auto h = detail::decode_handle(keys::unescape_segment(key.substr(keys::kHandles.size())), kv.value);
-      if (record(h)) snap.handles.push_back(std::move(**h));
+      if (record(h)) snap.handles.push_back(std::move(*h));
     } else if (key.starts_with(keys::kHosts)) {
       snap.hosts.push_back(keys::unescape_segment(key.substr(keys::kHosts.size())));
     } else if (key.starts_with(keys::kAffinity)) {
-      auto rest = key.substr(keys::kAffinity.size());
-      auto slash = rest.find('/');
-      snap.affinities.emplace_back(keys::unescape_segment(rest.substr(0, slash)),
-                                   keys::unescape_segment(rest.substr(slash == std::string_view::npos ? rest.size() : slash + 1)));
+      auto a = detail::decode_affinity(key, kv.value);
+      if (record(a)) snap.affinities.push_back(std::move(*a));
     }
   }
   return snap;

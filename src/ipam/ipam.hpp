@@ -58,18 +58,30 @@ struct Assigned {
   std::vector<net::IpAddress> v6;
 };
 
+// What is filed under a handle (keys::handle):
+//   {"host": "agent-1", "addresses": ["10.65.0.1", ...],
+//    "netgroups": ["star-1"], "labels": {"app": "probe"}}
+struct HandleRecord {
+  std::string handle;
+  std::string host;  // the host that asked
+  std::vector<net::IpAddress> addresses;
+  Attributes attrs;
+};
+
 // One address as `ipam show` reports it.
 struct AddressRecord {
   net::IpAddress address;
   net::Cidr block;
-  std::string block_host;
-  Allocation allocation;
-};
-
-struct HandleRecord {
+  std::string block_host;  // differs from handle.host when borrowed
   std::string handle;
   std::string host;
-  std::vector<net::IpAddress> addresses;
+  Attributes attrs;
+};
+
+struct AffinityRecord {
+  std::string host;
+  net::Cidr block;
+  BlockSummary summary;
 };
 
 // Everything IPAM stores, decoded as far as possible; for show and check.
@@ -78,7 +90,7 @@ struct Snapshot {
   std::vector<Block> blocks;
   std::vector<HandleRecord> handles;
   std::vector<std::string> hosts;
-  std::vector<std::pair<std::string, std::string>> affinities;  // host, block cidr
+  std::vector<AffinityRecord> affinities;
   std::vector<Error> undecodable;  // records that could not be decoded
 };
 

@@ -125,7 +125,7 @@ TEST_F(IpamTest, BorrowsOnlyWhenNoBlockIsLeftThenReportsExhaustion) {
   auto recs = *ipam_.addresses();
   auto it = std::find_if(recs.begin(), recs.end(), [&](auto& r) { return r.address == borrowed[0]; });
   EXPECT_EQ(it->block_host, "hostB");
-  EXPECT_EQ(it->allocation.host, "hostA");
+  EXPECT_EQ(it->host, "hostA");
   alloc("a3", "hostA", 4);  // .4-.7 after .3 went to a2
   auto none = ipam_.allocate({"a4", "hostA", 1, 0, {}, {}});
   ASSERT_FALSE(none);
@@ -248,8 +248,8 @@ TEST_F(IpamTest, AttributesAreRecorded) {
   ASSERT_TRUE(r);
   auto recs = *ipam_.addresses();
   ASSERT_EQ(recs.size(), 1u);
-  EXPECT_EQ(recs[0].allocation.attrs.netgroups, (std::vector<std::string>{"public", "star-1"}));
-  EXPECT_EQ(recs[0].allocation.attrs.labels.at("app"), "probe");
+  EXPECT_EQ(recs[0].attrs.netgroups, (std::vector<std::string>{"public", "star-1"}));
+  EXPECT_EQ(recs[0].attrs.labels.at("app"), "probe");
 }
 
 TEST_F(IpamTest, RestrictedToNamedPools) {

@@ -8,7 +8,7 @@ namespace netmod::ipam::detail {
 
 using json = nlohmann::json;
 
-Result<std::optional<HandleRecord>> decode_handle(std::string_view name, std::string_view text) {
+Result<HandleRecord> decode_handle(std::string_view name, std::string_view text) {
   json doc = json::parse(text, nullptr, false);
   auto corrupt = [&](const std::string& why) {
     return make_error(Errc::corrupt, "stored handle \"" + std::string(name) + "\" is corrupt: " + why);
@@ -16,21 +16,40 @@ Result<std::optional<HandleRecord>> decode_handle(std::string_view name, std::st
   if (doc.is_discarded() || !doc.is_object()) return corrupt("not a JSON object");
   HandleRecord h;
   h.handle = std::string(name);
-  if (!doc.contains("addresses") || !doc["addresses"].is_array()) return corrupt("no address list");
-  h.host = doc.value("host", "");
-  for (const json& a : doc["addresses"]) {
-    if (!a.is_string()) return corrupt("address is not a string");
-    auto ip = net::IpAddress::parse(a.get<std::string>());
-    if (!ip) return corrupt(ip.error().message);
-    h.addresses.push_back(*ip);
+  try {
+    h.host = doc.value("host", "");
+    for (const json& a : doc.at("addresses")) {
+      auto ip = net::IpAddress::parse(a.get<std::string>());
+      if (!ip) return corrupt(ip.error().message);
+      h.addresses.push_back(*ip);
+    }
+    if (doc.contains("netgroups")) h.attrs.netgroups = doc["netgroups"].get<std::vector<std::string>>();
+    if (doc.contains("labels")) h.attrs.labels = doc["labels"].get<Labels>();
+  } catch (const json::exception& e) {
+    return corrupt(e.what());
   }
-  return std::optional<HandleRecord>(std::move(h));
+  return h;
 }
 
 std::string encode_handle(const HandleRecord& h) {
   json addrs = json::array();
   for (const auto& a : h.addresses) addrs.push_back(a.str());
-  return json{{"host", h.host}, {"addresses", addrs}}.dump();
+  json doc{{"host", h.host}, {"addresses", addrs}};
+  if (!h.attrs.netgroups.empty()) doc["netgroups"] = h.attrs.netgroups;
+  if (!h.attrs.labels.empty()) doc["labels"] = h.attrs.labels;
+  return doc.dump();
+}
+
+Result<AffinityRecord> decode_affinity(std::string_view key, std::string_view value) {
+  auto rest = key.substr(std::min(key.size(), keys::kAffinity.size()));
+  auto slash = rest.find('/');
+  auto cidr = slash == std::string_view::npos ? Result<net::Cidr>(make_error(Errc::corrupt, "no block"))
+                                              : net::Cidr::parse(keys::unescape_segment(rest.substr(slash + 1)));
+  if (!key.starts_with(keys::kAffinity) || !cidr) {
+    return make_error(Errc::corrupt, "stored affinity key \"" + std::string(key) + "\" is corrupt");
+  }
+  NETMOD_ASSIGN_OR_RETURN(BlockSummary summary, BlockSummary::decode(value));
+  return AffinityRecord{keys::unescape_segment(rest.substr(0, slash)), *cidr, summary};
 }
 
 Result<std::vector<Pool>> Session::pools() {
@@ -69,44 +88,40 @@ Result<Block*> Session::block(const net::Cidr& cidr) {
 Result<Block*> Session::claim(const net::Cidr& cidr, const Pool& pool, const std::string& host) {
   std::string name = cidr.str();
   blocks_.insert_or_assign(name, Block(cidr, pool.cidr, host));
+  Block* b = &*blocks_.at(name);
   dirty_blocks_.insert(name);
-  deleted_blocks_.erase(name);
-  if (all_blocks_) all_blocks_->push_back(cidr);
-  tx_.put(keys::affinity(host, cidr), "");
+  if (affinities_) affinities_->push_back({host, cidr, b->summary()});
   NETMOD_ASSIGN_OR_RETURN(auto known, tx_.get(keys::host(host)));
   if (!known) tx_.put(keys::host(host), json{{"first_seen_ms", now_ms_}}.dump());
-  return &*blocks_.at(name);
+  return b;
 }
 
 void Session::delete_block(const Block& b) {
   std::string name = b.cidr().str();
   tx_.del(keys::affinity(b.host(), b.cidr()));
   tx_.del(keys::block(b.cidr()));
-  deleted_blocks_.insert(name);
   dirty_blocks_.erase(name);
+  blocks_[name] = std::nullopt;
 }
 
-Result<const std::vector<net::Cidr>*> Session::all_blocks() {
-  if (!all_blocks_) {
-    NETMOD_ASSIGN_OR_RETURN(auto kvs, tx_.list(keys::kBlocks));
-    all_blocks_.emplace();
+Result<const std::vector<AffinityRecord>*> Session::all_affinities() {
+  if (!affinities_) {
+    NETMOD_ASSIGN_OR_RETURN(auto kvs, tx_.list(keys::kAffinity));
+    affinities_.emplace();
     for (const auto& kv : kvs) {
-      auto cidr = net::Cidr::parse(keys::unescape_segment(std::string_view(kv.key).substr(keys::kBlocks.size())));
-      if (!cidr) return make_error(Errc::corrupt, "stored block key \"" + kv.key + "\" is corrupt");
-      all_blocks_->push_back(*cidr);
+      NETMOD_ASSIGN_OR_RETURN(auto rec, decode_affinity(kv.key, kv.value));
+      affinities_->push_back(std::move(rec));
     }
   }
-  return &*all_blocks_;
+  return &*affinities_;
 }
 
-Result<std::vector<net::Cidr>> Session::affine_blocks(const std::string& host) {
-  std::string prefix = keys::affinity_prefix(host);
-  NETMOD_ASSIGN_OR_RETURN(auto kvs, tx_.list(prefix));
-  std::vector<net::Cidr> out;
+Result<std::vector<AffinityRecord>> Session::affinities_of(const std::string& host) {
+  NETMOD_ASSIGN_OR_RETURN(auto kvs, tx_.list(keys::affinity_prefix(host)));
+  std::vector<AffinityRecord> out;
   for (const auto& kv : kvs) {
-    auto cidr = net::Cidr::parse(keys::unescape_segment(std::string_view(kv.key).substr(prefix.size())));
-    if (!cidr) return make_error(Errc::corrupt, "stored affinity key \"" + kv.key + "\" is corrupt");
-    out.push_back(*cidr);
+    NETMOD_ASSIGN_OR_RETURN(auto rec, decode_affinity(kv.key, kv.value));
+    out.push_back(std::move(rec));
   }
   return out;
 }
@@ -127,7 +142,7 @@ Result<HandleRecord*> Session::existing_handle(const std::string& handle) {
 Result<HandleRecord*> Session::handle(const std::string& handle, const std::string& host) {
   NETMOD_ASSIGN_OR_RETURN(HandleRecord * h, existing_handle(handle));
   if (!h) {
-    handles_[handle] = HandleRecord{handle, host, {}};
+    handles_[handle] = HandleRecord{handle, host, {}, {}};
     h = &*handles_[handle];
   }
   dirty_handles_.insert(handle);
@@ -137,7 +152,9 @@ Result<HandleRecord*> Session::handle(const std::string& handle, const std::stri
 void Session::flush() {
   for (const auto& name : dirty_blocks_) {
     const auto& b = blocks_.at(name);
-    if (b) tx_.put(keys::block(b->cidr()), b->encode());
+    if (!b) continue;
+    tx_.put(keys::block(b->cidr()), b->encode());
+    tx_.put(keys::affinity(b->host(), b->cidr()), b->summary().encode());
   }
   for (const auto& name : dirty_handles_) {
     const auto& h = handles_.at(name);

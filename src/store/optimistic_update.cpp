@@ -83,7 +83,8 @@ class OptimisticTx final : public Tx {
 }  // namespace
 
 Result<void> Store::update(const UpdateFn& fn) {
-  std::minstd_rand rng(std::random_device{}());
+  // Seeded once per thread: std::random_device is a system call.
+  thread_local std::minstd_rand rng(std::random_device{}());
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     OptimisticTx tx(*this);
     NETMOD_TRY(fn(tx));

@@ -66,11 +66,12 @@ struct SqliteStore::Conn {
   int busy_timeout_ms = 0;
   std::chrono::steady_clock::time_point busy_since;
   std::minstd_rand rng{std::random_device{}()};
-  Stmt get_stmt, list_stmt, put_stmt, del_stmt, rev_get_stmt, rev_set_stmt;
+  Stmt get_stmt, list_stmt, list_all_stmt, put_stmt, del_stmt, rev_get_stmt, rev_set_stmt;
 
   ~Conn() {
     get_stmt.reset();
     list_stmt.reset();
+    list_all_stmt.reset();
     put_stmt.reset();
     del_stmt.reset();
     rev_get_stmt.reset();
@@ -134,14 +135,19 @@ struct SqliteStore::Conn {
   }
 
   Result<std::vector<KeyValue>> list(std::string_view prefix) {
-    NETMOD_ASSIGN_OR_RETURN(
-        sqlite3_stmt * st,
-        prepare(list_stmt,
-                "SELECT key, value, revision FROM kv WHERE key >= ?1 AND (?2 = '' OR key < ?2) "
-                "ORDER BY key"));
+    // Two statements, not "?2 = '' OR key < ?2": with the OR, SQLite cannot
+    // use the upper bound and scans to the end of the table.
     std::string end = prefix_end(prefix);
+    sqlite3_stmt* st = nullptr;
+    if (end.empty()) {
+      NETMOD_ASSIGN_OR_RETURN(st, prepare(list_all_stmt,
+                                          "SELECT key, value, revision FROM kv WHERE key >= ?1 ORDER BY key"));
+    } else {
+      NETMOD_ASSIGN_OR_RETURN(
+          st, prepare(list_stmt, "SELECT key, value, revision FROM kv WHERE key >= ?1 AND key < ?2 ORDER BY key"));
+      sqlite3_bind_text(st, 2, end.data(), static_cast<int>(end.size()), SQLITE_STATIC);
+    }
     sqlite3_bind_text(st, 1, prefix.data(), static_cast<int>(prefix.size()), SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, end.data(), static_cast<int>(end.size()), SQLITE_STATIC);
     std::vector<KeyValue> out;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -302,7 +308,7 @@ Result<void> SqliteStore::init() {
                                            "another application)");
     }
     // WAL must be switched on outside a transaction; it persists in the file.
-    NETMOD_TRY(c.exec("PRAGMA journal_mode=WAL"));
+    NETMOD_TRY(c.exec("PRAGMA page_size=1024; PRAGMA journal_mode=WAL"));
     NETMOD_ASSIGN_OR_RETURN(Cleanup rollback, c.begin_write());
     NETMOD_ASSIGN_OR_RETURN(int64_t again, c.single_int("PRAGMA application_id"));
     if (again == 0) {  // nobody initialised it while we waited for the lock

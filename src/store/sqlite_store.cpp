@@ -295,39 +295,36 @@ Result<void> SqliteStore::init() {
 
   // The first read of the header tells a foreign or corrupt file apart.
   NETMOD_ASSIGN_OR_RETURN(int64_t app_id, c.single_int("PRAGMA application_id"));
-  if (app_id != 0 && app_id != kApplicationId) {
+  auto foreign = [&] {
     return make_error(Errc::corrupt, "datastore " + c.path +
-                                         ": not a netmod datastore (an SQLite database of "
-                                         "another application)");
-  }
+                                         ": not a netmod datastore (an SQLite database of another application)");
+  };
+  if (app_id != 0 && app_id != kApplicationId) return foreign();
   if (app_id == 0) {
-    NETMOD_ASSIGN_OR_RETURN(int64_t objects, c.single_int("SELECT count(*) FROM sqlite_master"));
-    if (objects != 0) {
-      return make_error(Errc::corrupt, "datastore " + c.path +
-                                           ": not a netmod datastore (an SQLite database of "
-                                           "another application)");
-    }
-    // WAL must be switched on outside a transaction; it persists in the file.
+    // New (or foreign) file. Decide under the write lock: several processes
+    // may be opening a new store at once, and only one may create it.
+    // Page size and WAL must be set before the first table exists; both
+    // persist in the file (and are no-ops once it has tables).
     NETMOD_TRY(c.exec("PRAGMA page_size=1024; PRAGMA journal_mode=WAL"));
     NETMOD_ASSIGN_OR_RETURN(Cleanup rollback, c.begin_write());
-    NETMOD_ASSIGN_OR_RETURN(int64_t again, c.single_int("PRAGMA application_id"));
-    if (again == 0) {  // nobody initialised it while we waited for the lock
+    NETMOD_ASSIGN_OR_RETURN(int64_t locked_id, c.single_int("PRAGMA application_id"));
+    NETMOD_ASSIGN_OR_RETURN(int64_t objects, c.single_int("SELECT count(*) FROM sqlite_master"));
+    if (locked_id == 0 && objects != 0) return foreign();
+    if (locked_id != 0 && locked_id != kApplicationId) return foreign();
+    if (locked_id == 0) {
       NETMOD_TRY(c.exec(
-          "CREATE TABLE IF NOT EXISTS kv(key TEXT PRIMARY KEY, value BLOB NOT NULL, "
-          "revision INTEGER NOT NULL) WITHOUT ROWID;"
-          "CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+          "CREATE TABLE kv(key TEXT PRIMARY KEY, value BLOB NOT NULL, revision INTEGER NOT NULL) WITHOUT ROWID;"
+          "CREATE TABLE meta(name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
           "PRAGMA application_id = 1313689412;"  // kApplicationId
           "PRAGMA user_version = 1;"));
     }
     NETMOD_TRY(c.exec("COMMIT"));
     rollback.cancel();
-  } else {
-    NETMOD_ASSIGN_OR_RETURN(int64_t version, c.single_int("PRAGMA user_version"));
-    if (version > kSchemaVersion) {
-      return make_error(Errc::corrupt, "datastore " + c.path + ": schema version " +
-                                           std::to_string(version) +
-                                           " was written by a newer netmod");
-    }
+  }
+  NETMOD_ASSIGN_OR_RETURN(int64_t version, c.single_int("PRAGMA user_version"));
+  if (version > kSchemaVersion) {
+    return make_error(Errc::corrupt, "datastore " + c.path + ": schema version " + std::to_string(version) +
+                                         " was written by a newer netmod");
   }
   static_assert(kApplicationId == 1313689412);
   NETMOD_TRY(c.exec("PRAGMA synchronous=NORMAL"));

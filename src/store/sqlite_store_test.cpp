@@ -6,6 +6,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "store/store_contract.hpp"
 
@@ -54,6 +55,28 @@ TEST_F(SqliteStoreTest, CreatesDirectoriesAndPersists) {
   auto s = SqliteStore::open({path});
   ASSERT_TRUE(s);
   EXPECT_EQ((*(*s)->get("/k"))->value, "v");
+}
+
+TEST_F(SqliteStoreTest, ManyOpenersOfANewStoreAllSucceed) {
+  // Several processes may create the same store at once (the first plugin
+  // calls on a new host); exactly one initialises it, none mistakes the
+  // half-made file for a foreign one.
+  for (int round = 0; round < 20; ++round) {
+    std::string path = dir_ + "/race-" + std::to_string(round) + ".db";
+    std::vector<std::thread> threads;
+    std::atomic<int> failures{0};
+    for (int t = 0; t < 8; ++t) {
+      threads.emplace_back([&] {
+        auto s = SqliteStore::open({path});
+        if (!s) {
+          ADD_FAILURE() << s.error().message;
+          ++failures;
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    ASSERT_EQ(failures.load(), 0);
+  }
 }
 
 TEST_F(SqliteStoreTest, RefusesAFileThatIsNotADatabaseAndLeavesItAlone) {

@@ -1,0 +1,150 @@
+#include "dataplane/netlink.hpp"
+
+#include <libmnl/libmnl.h>
+
+#include <cstring>
+#include <ctime>
+#include <map>
+
+namespace netmod::dataplane {
+
+NlMessage::NlMessage(uint16_t type, uint16_t flags, std::string what)
+    : buf_(MNL_ALIGN(sizeof(nlmsghdr)), 0), what_(std::move(what)) {
+  buf_.reserve(1024);
+  header()->nlmsg_len = static_cast<uint32_t>(buf_.size());
+  header()->nlmsg_type = type;
+  header()->nlmsg_flags = flags;
+}
+
+void* NlMessage::put_extra(size_t len) {
+  size_t off = buf_.size();
+  buf_.resize(off + MNL_ALIGN(len), 0);
+  header()->nlmsg_len = static_cast<uint32_t>(buf_.size());
+  return buf_.data() + off;
+}
+
+void NlMessage::put(uint16_t type, const void* data, size_t len) {
+  size_t off = buf_.size();
+  buf_.resize(off + MNL_ALIGN(sizeof(nlattr) + len), 0);
+  auto* attr = reinterpret_cast<nlattr*>(buf_.data() + off);
+  attr->nla_type = type;
+  attr->nla_len = static_cast<uint16_t>(sizeof(nlattr) + len);
+  if (len) std::memcpy(buf_.data() + off + sizeof(nlattr), data, len);
+  header()->nlmsg_len = static_cast<uint32_t>(buf_.size());
+}
+
+size_t NlMessage::begin_nest(uint16_t type) {
+  size_t off = buf_.size();
+  put(type, nullptr, 0);
+  reinterpret_cast<nlattr*>(buf_.data() + off)->nla_type = static_cast<uint16_t>(type | NLA_F_NESTED);
+  return off;
+}
+
+void NlMessage::end_nest(size_t offset) {
+  reinterpret_cast<nlattr*>(buf_.data() + offset)->nla_len = static_cast<uint16_t>(buf_.size() - offset);
+}
+
+NetlinkSocket::NetlinkSocket(mnl_socket* s) : sock_(s), port_(mnl_socket_get_portid(s)) {
+  seq_ = static_cast<uint32_t>(time(nullptr));
+}
+
+NetlinkSocket::NetlinkSocket(NetlinkSocket&& o) noexcept
+    : sock_(std::exchange(o.sock_, nullptr)), port_(o.port_), seq_(o.seq_) {}
+
+NetlinkSocket& NetlinkSocket::operator=(NetlinkSocket&& o) noexcept {
+  if (this != &o) {
+    if (sock_) mnl_socket_close(sock_);
+    sock_ = std::exchange(o.sock_, nullptr);
+    port_ = o.port_;
+    seq_ = o.seq_;
+  }
+  return *this;
+}
+
+NetlinkSocket::~NetlinkSocket() {
+  if (sock_) mnl_socket_close(sock_);
+}
+
+Result<NetlinkSocket> NetlinkSocket::open() {
+  mnl_socket* s = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+  if (!s) return sys_error("opening rtnetlink socket");
+  if (mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) < 0) {
+    Error e = sys_error("binding rtnetlink socket");
+    mnl_socket_close(s);
+    return e;
+  }
+  // Ask for the failing attribute's name in error acks where the kernel
+  // supports it; harmless where it does not.
+  int one = 1;
+  mnl_socket_setsockopt(s, NETLINK_EXT_ACK, &one, sizeof one);
+  mnl_socket_setsockopt(s, NETLINK_CAP_ACK, &one, sizeof one);
+  return NetlinkSocket(s);
+}
+
+Result<void> NetlinkSocket::execute(std::vector<NlMessage>& msgs,
+                                    const std::function<bool(int, const NlMessage&)>& tolerate) {
+  if (msgs.empty()) return ok();
+  std::vector<char> batch;
+  std::map<uint32_t, const NlMessage*> pending;
+  for (auto& m : msgs) {
+    nlmsghdr* h = m.header();
+    h->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+    h->nlmsg_seq = ++seq_;
+    h->nlmsg_pid = 0;
+    pending[h->nlmsg_seq] = &m;
+    const char* p = reinterpret_cast<const char*>(h);
+    batch.insert(batch.end(), p, p + MNL_ALIGN(h->nlmsg_len));
+  }
+  if (mnl_socket_sendto(sock_, batch.data(), batch.size()) < 0) return sys_error("sending netlink batch");
+  std::optional<Error> first;
+  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE * 4);
+  while (!pending.empty()) {
+    ssize_t n = mnl_socket_recvfrom(sock_, buf.data(), buf.size());
+    if (n < 0) return sys_error("receiving netlink acknowledgements");
+    auto* h = reinterpret_cast<const nlmsghdr*>(buf.data());
+    int len = static_cast<int>(n);
+    for (; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len)) {
+      if (h->nlmsg_type != NLMSG_ERROR) continue;
+      auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(h));
+      auto it = pending.find(h->nlmsg_seq);
+      if (it == pending.end()) continue;
+      int code = -err->error;
+      if (code != 0 && !(tolerate && tolerate(code, *it->second)) && !first) {
+        first = sys_error(it->second->what(), code);
+      }
+      pending.erase(it);
+    }
+  }
+  if (first) return *first;
+  return ok();
+}
+
+Result<void> NetlinkSocket::request(NlMessage& msg, const std::function<void(const nlmsghdr*)>& on_reply) {
+  nlmsghdr* h = msg.header();
+  h->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+  h->nlmsg_seq = ++seq_;
+  if (mnl_socket_sendto(sock_, h, h->nlmsg_len) < 0) return sys_error("sending " + msg.what());
+  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE * 4);
+  for (;;) {
+    ssize_t n = mnl_socket_recvfrom(sock_, buf.data(), buf.size());
+    if (n < 0) return sys_error("receiving reply to " + msg.what());
+    auto* r = reinterpret_cast<const nlmsghdr*>(buf.data());
+    int len = static_cast<int>(n);
+    for (; mnl_nlmsg_ok(r, len); r = mnl_nlmsg_next(r, &len)) {
+      if (r->nlmsg_seq != h->nlmsg_seq) continue;
+      if (r->nlmsg_type == NLMSG_DONE) return ok();
+      if (r->nlmsg_type == NLMSG_ERROR) {
+        int code = -static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(r))->error;
+        if (code == 0) return ok();
+        if (code == ENODEV || code == ENOENT) return make_error(Errc::not_found, msg.what() + ": not found");
+        return sys_error(msg.what(), code);
+      }
+      on_reply(r);
+      if (!(r->nlmsg_flags & NLM_F_MULTI)) {
+        // A single reply is followed by the ack we asked for; keep reading.
+      }
+    }
+  }
+}
+
+}  // namespace netmod::dataplane

@@ -1,0 +1,75 @@
+// rtnetlink through libmnl: request messages as values, built by the named
+// factories in rtnl.hpp, and a socket that sends a batch of them in one
+// system call and reports which one failed.
+#pragma once
+
+#include <linux/netlink.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+
+struct mnl_socket;
+
+namespace netmod::dataplane {
+
+// One rtnetlink request. `what` names it in error messages ("creating veth
+// nm1a2b3c4d5e6f").
+class NlMessage {
+ public:
+  NlMessage(uint16_t type, uint16_t flags, std::string what);
+
+  nlmsghdr* header() { return reinterpret_cast<nlmsghdr*>(buf_.data()); }
+  const nlmsghdr* header() const { return reinterpret_cast<const nlmsghdr*>(buf_.data()); }
+  // The family header that follows the netlink header (ifinfomsg, ...).
+  template <class T>
+  T* put_family_header() {
+    return static_cast<T*>(put_extra(sizeof(T)));
+  }
+  void put(uint16_t type, const void* data, size_t len);
+  void put_u32(uint16_t type, uint32_t v) { put(type, &v, sizeof v); }
+  void put_str(uint16_t type, const std::string& s) { put(type, s.c_str(), s.size() + 1); }
+  // Nested attributes: put between begin_nest() and end_nest(begin).
+  size_t begin_nest(uint16_t type);
+  void end_nest(size_t offset);
+
+  const std::string& what() const { return what_; }
+
+ private:
+  void* put_extra(size_t len);
+  std::vector<char> buf_;
+  std::string what_;
+};
+
+class NetlinkSocket {
+ public:
+  // A NETLINK_ROUTE socket in the calling thread's network namespace (it
+  // stays bound to that namespace wherever the thread goes afterwards).
+  static Result<NetlinkSocket> open();
+  NetlinkSocket(NetlinkSocket&&) noexcept;
+  NetlinkSocket& operator=(NetlinkSocket&&) noexcept;
+  ~NetlinkSocket();
+
+  // Sends every message in one sendmsg() and collects every acknowledgement.
+  // The kernel applies them in order; the first that fails is reported with
+  // its errno and `what`. `tolerate(errno, msg)` may accept an error (e.g.
+  // ENODEV when deleting what is already gone).
+  Result<void> execute(std::vector<NlMessage>& msgs,
+                       const std::function<bool(int, const NlMessage&)>& tolerate = {});
+
+  // Sends one request and passes every reply message to `on_reply`
+  // (dumps and gets). Errc::not_found when the kernel answers ENODEV/ENOENT.
+  Result<void> request(NlMessage& msg, const std::function<void(const nlmsghdr*)>& on_reply);
+
+ private:
+  explicit NetlinkSocket(mnl_socket* s);
+  mnl_socket* sock_ = nullptr;
+  uint32_t port_ = 0;
+  uint32_t seq_ = 0;
+};
+
+}  // namespace netmod::dataplane

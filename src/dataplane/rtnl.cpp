@@ -1,0 +1,186 @@
+#include "dataplane/rtnl.hpp"
+
+#include <libmnl/libmnl.h>
+#include <linux/if.h>
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include <sys/socket.h>
+
+#include <cstdio>
+
+namespace netmod::dataplane::rtnl {
+
+namespace {
+
+uint8_t af(const net::IpAddress& a) { return a.is_v4() ? AF_INET : AF_INET6; }
+
+void put_addr(NlMessage& m, uint16_t type, const net::IpAddress& a) {
+  auto b = a.bytes();
+  m.put(type, b.data(), a.is_v4() ? 4 : 16);
+}
+
+net::IpAddress addr_from(const void* data, uint8_t family) {
+  const auto* p = static_cast<const uint8_t*>(data);
+  net::U128 v = 0;
+  int n = family == AF_INET ? 4 : 16;
+  for (int i = 0; i < n; ++i) v = (v << 8) | p[i];
+  return net::IpAddress::from_integer(family == AF_INET ? net::Family::v4 : net::Family::v6, v);
+}
+
+NlMessage route_message(uint16_t type, uint16_t flags, const Route& r, const char* verb) {
+  NlMessage m(type, flags, std::string(verb) + " route " + r.dst.str());
+  auto* rt = m.put_family_header<rtmsg>();
+  rt->rtm_family = af(r.dst.network());
+  rt->rtm_dst_len = static_cast<uint8_t>(r.dst.prefix_len());
+  rt->rtm_table = RT_TABLE_MAIN;
+  rt->rtm_protocol = kRouteProtocol;
+  rt->rtm_scope = r.scope_link ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
+  rt->rtm_type = r.blackhole ? RTN_BLACKHOLE : RTN_UNICAST;
+  put_addr(m, RTA_DST, r.dst.network());
+  if (r.oif) m.put_u32(RTA_OIF, static_cast<uint32_t>(r.oif));
+  if (r.gateway) {
+    put_addr(m, RTA_GATEWAY, *r.gateway);
+    if (r.gateway->is_v4()) rt->rtm_flags |= RTNH_F_ONLINK;
+  }
+  return m;
+}
+
+}  // namespace
+
+std::string mac_str(const Mac& m) {
+  char buf[18];
+  std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+  return buf;
+}
+
+NlMessage new_veth(const std::string& host_name, const Mac& host_mac, const std::string& peer_name,
+                   const Mac& peer_mac, int peer_netns_fd, uint32_t mtu) {
+  NlMessage m(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, "creating veth " + host_name);
+  auto* ifi = m.put_family_header<ifinfomsg>();
+  ifi->ifi_family = AF_UNSPEC;
+  m.put_str(IFLA_IFNAME, host_name);
+  m.put(IFLA_ADDRESS, host_mac.data(), host_mac.size());
+  m.put_u32(IFLA_MTU, mtu);
+  size_t linkinfo = m.begin_nest(IFLA_LINKINFO);
+  m.put_str(IFLA_INFO_KIND, "veth");
+  size_t data = m.begin_nest(IFLA_INFO_DATA);
+  size_t peer = m.begin_nest(VETH_INFO_PEER);
+  auto* pifi = m.put_family_header<ifinfomsg>();
+  pifi->ifi_family = AF_UNSPEC;
+  m.put_str(IFLA_IFNAME, peer_name);
+  m.put(IFLA_ADDRESS, peer_mac.data(), peer_mac.size());
+  m.put_u32(IFLA_MTU, mtu);
+  m.put_u32(IFLA_NET_NS_FD, static_cast<uint32_t>(peer_netns_fd));
+  m.end_nest(peer);
+  m.end_nest(data);
+  m.end_nest(linkinfo);
+  return m;
+}
+
+NlMessage set_link_up(const std::string& name) {
+  NlMessage m(RTM_NEWLINK, 0, "setting link " + name + " up");
+  auto* ifi = m.put_family_header<ifinfomsg>();
+  ifi->ifi_family = AF_UNSPEC;
+  ifi->ifi_flags = IFF_UP;
+  ifi->ifi_change = IFF_UP;
+  m.put_str(IFLA_IFNAME, name);
+  return m;
+}
+
+NlMessage del_link(const std::string& name) {
+  NlMessage m(RTM_DELLINK, 0, "deleting link " + name);
+  auto* ifi = m.put_family_header<ifinfomsg>();
+  ifi->ifi_family = AF_UNSPEC;
+  m.put_str(IFLA_IFNAME, name);
+  return m;
+}
+
+NlMessage add_address(int ifindex, const net::IpAddress& addr, bool nodad) {
+  NlMessage m(RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, "adding address " + addr.str());
+  auto* ifa = m.put_family_header<ifaddrmsg>();
+  ifa->ifa_family = af(addr);
+  ifa->ifa_prefixlen = static_cast<uint8_t>(addr.bits());
+  ifa->ifa_index = static_cast<uint32_t>(ifindex);
+  ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+  put_addr(m, IFA_LOCAL, addr);
+  put_addr(m, IFA_ADDRESS, addr);
+  if (nodad) m.put_u32(IFA_FLAGS, IFA_F_NODAD);
+  return m;
+}
+
+NlMessage add_route(const Route& r) { return route_message(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, r, "adding"); }
+
+NlMessage del_route(const Route& r) { return route_message(RTM_DELROUTE, 0, r, "deleting"); }
+
+NlMessage add_neighbour(int ifindex, const net::IpAddress& ip, const Mac& mac) {
+  NlMessage m(RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE, "adding neighbour " + ip.str());
+  auto* nd = m.put_family_header<ndmsg>();
+  nd->ndm_family = af(ip);
+  nd->ndm_ifindex = ifindex;
+  nd->ndm_state = NUD_PERMANENT;
+  put_addr(m, NDA_DST, ip);
+  m.put(NDA_LLADDR, mac.data(), mac.size());
+  return m;
+}
+
+Result<int> link_index(NetlinkSocket& sock, const std::string& name) {
+  NlMessage m(RTM_GETLINK, 0, "looking up link " + name);
+  auto* ifi = m.put_family_header<ifinfomsg>();
+  ifi->ifi_family = AF_UNSPEC;
+  m.put_str(IFLA_IFNAME, name);
+  int index = 0;
+  NETMOD_TRY(sock.request(m, [&](const nlmsghdr* h) {
+    if (h->nlmsg_type == RTM_NEWLINK) index = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(h))->ifi_index;
+  }));
+  if (index == 0) return make_error(Errc::not_found, "link " + name + " not found");
+  return index;
+}
+
+Result<std::vector<LinkInfo>> list_links(NetlinkSocket& sock) {
+  NlMessage m(RTM_GETLINK, NLM_F_DUMP, "listing links");
+  m.put_family_header<ifinfomsg>()->ifi_family = AF_UNSPEC;
+  std::vector<LinkInfo> out;
+  NETMOD_TRY(sock.request(m, [&](const nlmsghdr* h) {
+    if (h->nlmsg_type != RTM_NEWLINK) return;
+    auto* ifi = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(h));
+    LinkInfo li;
+    li.index = ifi->ifi_index;
+    mnl_attr_parse(h, sizeof(ifinfomsg), [](const nlattr* a, void* data) -> int {
+      if (mnl_attr_get_type(a) == IFLA_IFNAME) static_cast<LinkInfo*>(data)->name = mnl_attr_get_str(a);
+      return MNL_CB_OK;
+    }, &li);
+    out.push_back(std::move(li));
+  }));
+  return out;
+}
+
+Result<std::vector<RouteInfo>> list_netmod_routes(NetlinkSocket& sock, net::Family family) {
+  NlMessage m(RTM_GETROUTE, NLM_F_DUMP, "listing routes");
+  auto* rq = m.put_family_header<rtmsg>();
+  rq->rtm_family = family == net::Family::v4 ? AF_INET : AF_INET6;
+  std::vector<RouteInfo> out;
+  NETMOD_TRY(sock.request(m, [&](const nlmsghdr* h) {
+    if (h->nlmsg_type != RTM_NEWROUTE) return;
+    auto* rt = static_cast<const rtmsg*>(mnl_nlmsg_get_payload(h));
+    if (rt->rtm_protocol != kRouteProtocol || rt->rtm_table != RT_TABLE_MAIN) return;
+    struct Parsed {
+      const void* dst = nullptr;
+      int oif = 0;
+    } p;
+    mnl_attr_parse(h, sizeof(rtmsg), [](const nlattr* a, void* data) -> int {
+      auto* pp = static_cast<Parsed*>(data);
+      if (mnl_attr_get_type(a) == RTA_DST) pp->dst = mnl_attr_get_payload(a);
+      if (mnl_attr_get_type(a) == RTA_OIF) pp->oif = static_cast<int>(mnl_attr_get_u32(a));
+      return MNL_CB_OK;
+    }, &p);
+    if (!p.dst) return;
+    auto dst = net::Cidr::containing(addr_from(p.dst, rt->rtm_family), rt->rtm_dst_len);
+    if (dst) out.push_back({*dst, p.oif, rt->rtm_type == RTN_BLACKHOLE});
+  }));
+  return out;
+}
+
+}  // namespace netmod::dataplane::rtnl

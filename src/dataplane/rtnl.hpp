@@ -1,0 +1,63 @@
+// Named factories for the rtnetlink requests netmod sends, and the lookups
+// it makes. Every message is a value; nothing here talks to the kernel
+// except the lookup functions, which take the socket to use.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dataplane/netlink.hpp"
+#include "net/cidr.hpp"
+
+namespace netmod::dataplane::rtnl {
+
+using Mac = std::array<uint8_t, 6>;
+
+// Routes netmod installs carry this protocol number, so they can be told
+// apart from everyone else's (reconcile lists them by it).
+inline constexpr uint8_t kRouteProtocol = 78;  // 'N'
+
+// A veth pair: `host_name` in the socket's namespace, `peer_name` born
+// directly in the namespace `peer_netns_fd` refers to.
+NlMessage new_veth(const std::string& host_name, const Mac& host_mac, const std::string& peer_name,
+                   const Mac& peer_mac, int peer_netns_fd, uint32_t mtu);
+NlMessage set_link_up(const std::string& name);
+NlMessage del_link(const std::string& name);
+NlMessage add_address(int ifindex, const net::IpAddress& addr, bool nodad);
+
+struct Route {
+  net::Cidr dst;
+  int oif = 0;                             // 0: none (blackhole)
+  std::optional<net::IpAddress> gateway;   // with onlink for 169.254.1.1
+  bool blackhole = false;
+  bool scope_link = false;
+};
+// Adds or replaces (idempotent).
+NlMessage add_route(const Route& r);
+NlMessage del_route(const Route& r);
+// A permanent neighbour entry (no ARP/NDP needed for it).
+NlMessage add_neighbour(int ifindex, const net::IpAddress& ip, const Mac& mac);
+
+// Lookups. Errc::not_found when there is no such link.
+Result<int> link_index(NetlinkSocket& sock, const std::string& name);
+
+struct LinkInfo {
+  int index = 0;
+  std::string name;
+};
+Result<std::vector<LinkInfo>> list_links(NetlinkSocket& sock);
+
+struct RouteInfo {
+  net::Cidr dst;
+  int oif = 0;
+  bool blackhole = false;
+};
+// Routes of the main table installed with kRouteProtocol.
+Result<std::vector<RouteInfo>> list_netmod_routes(NetlinkSocket& sock, net::Family family);
+
+std::string mac_str(const Mac& m);
+
+}  // namespace netmod::dataplane::rtnl

@@ -1,0 +1,169 @@
+#include "dataplane/ruleset.hpp"
+
+#include <cstdint>
+#include <cstdio>
+
+namespace netmod::dataplane::ruleset {
+
+namespace {
+
+uint64_t fnv1a(const std::string& s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+std::string hex16(uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+bool is_public(const std::vector<std::string>& groups) {
+  for (const auto& g : groups) {
+    if (g == "public") return true;
+  }
+  return false;
+}
+
+const char* ip_kw(const net::IpAddress& a) { return a.is_v4() ? "ip" : "ip6"; }
+const char* fam(const net::IpAddress& a) { return a.is_v4() ? "v4" : "v6"; }
+
+// The elements of one task: (set or map, element text).
+std::vector<std::pair<std::string, std::string>> task_elements(const TaskRules& t) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const std::string ifq = "\"" + t.host_ifname + "\"";
+  out.emplace_back("task_ifs", ifq);
+  std::string chain = combination_chain(t.netgroups);
+  for (const auto& a : t.addresses) {
+    std::string f = fam(a);
+    out.emplace_back("src_" + f, ifq + " . " + a.str());
+    out.emplace_back("to_" + f, a.str() + " : goto " + chain);
+    if (t.netgroups.empty()) out.emplace_back("isolated_" + f, a.str());
+    for (const auto& g : t.netgroups) out.emplace_back(netgroup_set(g, a.family()), a.str());
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string netgroup_set(const std::string& netgroup, net::Family family) {
+  return std::string(family == net::Family::v4 ? "g4_" : "g6_") + hex16(fnv1a(netgroup));
+}
+
+std::string combination_chain(const std::vector<std::string>& netgroups) {
+  if (netgroups.empty()) return "c_isolated";
+  if (is_public(netgroups)) return "c_public";
+  std::string joined;
+  for (const auto& g : netgroups) joined += g + "\n";
+  return "c_" + hex16(fnv1a(joined));
+}
+
+std::string base() {
+  const std::string t = kTable;
+  std::string s;
+  s += "add table " + t + "\n";
+  s += "add map " + t + " to_v4 { type ipv4_addr : verdict; }\n";
+  s += "add map " + t + " to_v6 { type ipv6_addr : verdict; }\n";
+  s += "add set " + t + " src_v4 { type ifname . ipv4_addr; }\n";
+  s += "add set " + t + " src_v6 { type ifname . ipv6_addr; }\n";
+  s += "add set " + t + " task_ifs { type ifname; }\n";
+  s += "add set " + t + " isolated_v4 { type ipv4_addr; }\n";
+  s += "add set " + t + " isolated_v6 { type ipv6_addr; }\n";
+  s += "add set " + t + " pools_v4 { type ipv4_addr; flags interval; }\n";
+  s += "add set " + t + " pools_v6 { type ipv6_addr; flags interval; }\n";
+  s += "add set " + t + " nat_v4 { type ipv4_addr; flags interval; }\n";
+  s += "add set " + t + " nat_v6 { type ipv6_addr; flags interval; }\n";
+  s += "add chain " + t + " c_isolated\n";
+  s += "flush chain " + t + " c_isolated\n";
+  s += "add rule " + t + " c_isolated drop\n";
+  s += "add chain " + t + " c_public\n";
+  s += "flush chain " + t + " c_public\n";
+  s += "add rule " + t + " c_public accept\n";
+  s += "add chain " + t + " antispoof { type filter hook prerouting priority raw; policy accept; }\n";
+  s += "flush chain " + t + " antispoof\n";
+  s += "add rule " + t + " antispoof iifname != @task_ifs accept\n";
+  // Link-local and unspecified sources (neighbour discovery) never leave the link.
+  s += "add rule " + t + " antispoof ip6 saddr { ::, fe80::/10 } accept\n";
+  s += "add rule " + t + " antispoof iifname . ip saddr @src_v4 accept\n";
+  s += "add rule " + t + " antispoof iifname . ip6 saddr @src_v6 accept\n";
+  s += "add rule " + t + " antispoof counter drop\n";
+  s += "add chain " + t + " forward { type filter hook forward priority filter; policy accept; }\n";
+  s += "flush chain " + t + " forward\n";
+  s += "add rule " + t + " forward ct state established,related accept\n";
+  s += "add rule " + t + " forward ip saddr @isolated_v4 drop\n";
+  s += "add rule " + t + " forward ip6 saddr @isolated_v6 drop\n";
+  s += "add rule " + t + " forward ip daddr vmap @to_v4\n";
+  s += "add rule " + t + " forward ip6 daddr vmap @to_v6\n";
+  s += "add chain " + t + " nat { type nat hook postrouting priority srcnat; policy accept; }\n";
+  s += "flush chain " + t + " nat\n";
+  s += "add rule " + t + " nat ip saddr @nat_v4 ip daddr != @pools_v4 masquerade\n";
+  s += "add rule " + t + " nat ip6 saddr @nat_v6 ip6 daddr != @pools_v6 masquerade\n";
+  return s;
+}
+
+std::string pools(const std::vector<PoolRules>& pools) {
+  const std::string t = kTable;
+  std::string s;
+  for (const char* f : {"v4", "v6"}) {
+    s += "flush set " + t + " pools_" + f + "\n";
+    s += "flush set " + t + " nat_" + f + "\n";
+  }
+  for (const auto& p : pools) {
+    std::string f = p.cidr.family() == net::Family::v4 ? "v4" : "v6";
+    s += "add element " + t + " pools_" + f + " { " + p.cidr.str() + " }\n";
+    if (p.nat_outgoing) s += "add element " + t + " nat_" + f + " { " + p.cidr.str() + " }\n";
+  }
+  return s;
+}
+
+std::string add_task(const TaskRules& task) {
+  const std::string t = kTable;
+  std::string s;
+  std::string chain = combination_chain(task.netgroups);
+  if (chain != "c_isolated" && chain != "c_public") {
+    for (const auto& g : task.netgroups) {
+      s += "add set " + t + " " + netgroup_set(g, net::Family::v4) + " { type ipv4_addr; }\n";
+      s += "add set " + t + " " + netgroup_set(g, net::Family::v6) + " { type ipv6_addr; }\n";
+    }
+    // The chain's rules depend only on the combination, so rewriting them
+    // when the chain exists changes nothing (and happens atomically).
+    s += "add chain " + t + " " + chain + "\n";
+    s += "flush chain " + t + " " + chain + "\n";
+    for (const auto& g : task.netgroups) {
+      s += "add rule " + t + " " + chain + " ip saddr @" + netgroup_set(g, net::Family::v4) + " accept\n";
+      s += "add rule " + t + " " + chain + " ip6 saddr @" + netgroup_set(g, net::Family::v6) + " accept\n";
+    }
+    s += "add rule " + t + " " + chain + " drop\n";
+  } else {
+    for (const auto& g : task.netgroups) {
+      s += "add set " + t + " " + netgroup_set(g, net::Family::v4) + " { type ipv4_addr; }\n";
+      s += "add set " + t + " " + netgroup_set(g, net::Family::v6) + " { type ipv6_addr; }\n";
+    }
+  }
+  for (const auto& [set, elem] : task_elements(task)) s += "add element " + t + " " + set + " { " + elem + " }\n";
+  return s;
+}
+
+std::string remove_task(const TaskRules& task) {
+  std::string s;
+  for (const auto& cmd : remove_task_each(task)) s += cmd;
+  return s;
+}
+
+std::vector<std::string> remove_task_each(const TaskRules& task) {
+  std::vector<std::string> out;
+  for (const auto& [set, elem] : task_elements(task)) {
+    // A verdict map element is deleted by its key alone.
+    std::string key = elem.substr(0, elem.find(" : "));
+    out.push_back("delete element " + std::string(kTable) + " " + set + " { " + key + " }\n");
+  }
+  return out;
+}
+
+std::string delete_table() { return "delete table " + std::string(kTable) + "\n"; }
+
+}  // namespace netmod::dataplane::ruleset

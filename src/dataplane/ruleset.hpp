@@ -1,0 +1,61 @@
+// The nftables ruleset netmod owns, as text: pure functions of their input,
+// golden-tested. Only netmod's own table (inet netmod) is ever touched, and
+// no user string is ever pasted into nft syntax: netgroups and container ids
+// become hashed names, addresses are printed from parsed values.
+//
+// Isolation (DESIGN.md rules 1-8), per packet a constant number of lookups:
+//   antispoof (prerouting, raw): from a task interface, the source must be
+//     one of that task's addresses (set src_v4/src_v6 of ifname . address).
+//   forward: replies of allowed connections pass; a task without netgroup
+//     forwards nothing; a packet to a local task jumps, through the verdict
+//     map to_v4/to_v6 keyed by destination, to the chain of the task's
+//     netgroup combination, which accepts sources in any of those netgroups'
+//     address sets (g4_<hash>/g6_<hash>), everything for "public", and drops
+//     the rest. Traffic that involves no task interface or address never
+//     matches anything here (rule 6).
+//   nat (postrouting): sources in a nat-outgoing pool going to destinations
+//     outside every pool are masqueraded.
+// Adding a task adds only its own elements (and its netgroups' sets and
+// combination chain when it is the first of its kind).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "net/cidr.hpp"
+
+namespace netmod::dataplane::ruleset {
+
+inline constexpr const char* kTable = "inet netmod";
+
+// What the ruleset needs to know about one task.
+struct TaskRules {
+  std::string host_ifname;
+  std::vector<net::IpAddress> addresses;
+  std::vector<std::string> netgroups;  // validated, sorted
+};
+
+struct PoolRules {
+  net::Cidr cidr;
+  bool nat_outgoing = false;
+};
+
+std::string netgroup_set(const std::string& netgroup, net::Family family);  // "g4_0123456789abcdef"
+std::string combination_chain(const std::vector<std::string>& netgroups);   // "c_..." / "c_isolated" / "c_public"
+
+// Creates the table, its sets, maps and base chains, and (re)writes the
+// base chains' rules. Idempotent.
+std::string base();
+// Replaces the pool sets (for nat-outgoing and "outside every pool").
+std::string pools(const std::vector<PoolRules>& pools);
+// Everything one task needs, idempotent.
+std::string add_task(const TaskRules& t);
+// Removes one task's elements (fails if any is absent; see remove_task_each).
+std::string remove_task(const TaskRules& t);
+// The same, one command per element, for removing what is left of a
+// half-removed task.
+std::vector<std::string> remove_task_each(const TaskRules& t);
+// Deletes the whole table (tests, `netmod reset`).
+std::string delete_table();
+
+}  // namespace netmod::dataplane::ruleset

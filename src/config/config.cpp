@@ -65,7 +65,7 @@ Result<Config> parse_config(std::string_view text, const std::string& source) {
   json doc = json::parse(text, nullptr, false);
   if (doc.is_discarded()) return make_error(Errc::invalid_argument, where + "not valid JSON");
   if (!doc.is_object()) return make_error(Errc::invalid_argument, where + "must be a JSON object");
-  NETMOD_TRY(check_keys(doc, {"datastore", "hostname", "default_pools", "release_cooldown_seconds", "log_file"},
+  NETMOD_TRY(check_keys(doc, {"datastore", "hostname", "default_pools", "release_cooldown_seconds", "log_file", "mtu"},
                         where));
   Config c;
   c.source = source;
@@ -139,6 +139,13 @@ Result<Config> parse_config(std::string_view text, const std::string& source) {
       return type_error(where, "release_cooldown_seconds", "an integer from 0 to 86400", s);
     }
     c.release_cooldown_ms = s.get<int64_t>() * 1000;
+  }
+  if (doc.contains("mtu")) {
+    const json& m = doc["mtu"];
+    if (!m.is_number_unsigned() || m.get<uint64_t>() < 576 || m.get<uint64_t>() > 65535) {
+      return type_error(where, "mtu", "an integer from 576 to 65535", m);
+    }
+    c.mtu = m.get<uint32_t>();
   }
   if (doc.contains("log_file")) {
     if (!doc["log_file"].is_string()) return type_error(where, "log_file", "a string", doc["log_file"]);

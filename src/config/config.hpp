@@ -10,7 +10,8 @@
 //     "default_pools": [{"cidr": "10.65.0.0/16", "block_size": 26,
 //                        "nat_outgoing": false}],
 //     "release_cooldown_seconds": 30,
-//     "log_file": "/var/log/netmod.log"   // default: stderr
+//     "log_file": "/var/log/netmod.log",  // default: stderr
+//     "mtu": 1500                         // task interfaces
 //   }
 #pragma once
 
@@ -40,6 +41,7 @@ struct Config {
   std::vector<ipam::PoolSpec> default_pools;
   int64_t release_cooldown_ms = 30000;
   std::string log_file;  // empty: stderr
+  uint32_t mtu = 1500;   // of task interfaces
   std::string source = "built-in defaults";  // where it came from, for messages
 };
 

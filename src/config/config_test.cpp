@@ -24,7 +24,7 @@ TEST(Config, DefaultsWhenNothingIsGiven) {
 TEST(Config, ParsesEveryKey) {
   auto c = parse_config(R"({"datastore": {"type": "embedded", "path": "/tmp/x.db", "busy_timeout_ms": 50},
     "hostname": "agent-7", "default_pools": [{"cidr": "10.1.0.0/16", "block_size": 28, "nat_outgoing": true}],
-    "release_cooldown_seconds": 0, "log_file": "/tmp/netmod.log"})",
+    "release_cooldown_seconds": 0, "log_file": "/tmp/netmod.log", "mtu": 9000})",
                         "test");
   ASSERT_TRUE(c) << c.error().message;
   EXPECT_EQ(c->datastore.path, "/tmp/x.db");
@@ -35,6 +35,7 @@ TEST(Config, ParsesEveryKey) {
   EXPECT_TRUE(c->default_pools[0].nat_outgoing);
   EXPECT_EQ(c->release_cooldown_ms, 0);
   EXPECT_EQ(c->log_file, "/tmp/netmod.log");
+  EXPECT_EQ(c->mtu, 9000u);
 }
 
 TEST(Config, TypoedKeyIsNamed) {
@@ -49,6 +50,7 @@ TEST(Config, TypoedKeyIsNamed) {
                         Case{R"({"datastore": {"type": "zookeeper"}})", "not supported"},
                         Case{R"({"default_pools": [{"cidr": "10.0.0.1/8"}]})", "host bits"},
                         Case{R"({"release_cooldown_seconds": -1})", "release_cooldown_seconds"},
+                        Case{R"({"mtu": 20})", "\"mtu\" must be an integer from 576"},
                         Case{"{not json", "not valid JSON"}}) {
     auto r = parse_config(c.doc, "/etc/netmod/netmod.conf");
     ASSERT_FALSE(r) << c.doc;

@@ -29,7 +29,6 @@ bool is_public(const std::vector<std::string>& groups) {
   return false;
 }
 
-const char* ip_kw(const net::IpAddress& a) { return a.is_v4() ? "ip" : "ip6"; }
 const char* fam(const net::IpAddress& a) { return a.is_v4() ? "v4" : "v6"; }
 
 // The elements of one task: (set or map, element text).

@@ -396,6 +396,34 @@ Result<std::optional<HandleRecord>> Ipam::handle(const std::string& handle) {
   return std::optional<HandleRecord>(std::move(h));
 }
 
+Result<std::optional<std::string>> Ipam::holder(const net::IpAddress& address) {
+  std::optional<std::string> out;
+  NETMOD_TRY(store_.update([&](store::Tx& tx) -> Result<void> {
+    out.reset();
+    Session s(tx, now());
+    NETMOD_ASSIGN_OR_RETURN(auto pools, s.pools());
+    const Pool* pool = find_pool(pools, address);
+    if (!pool) return ok();
+    NETMOD_ASSIGN_OR_RETURN(Block * b, s.block(pool->block_of(address)));
+    if (!b) return ok();
+    if (const std::string* h = b->owner(*b->ordinal_of(address))) out = *h;
+    return ok();
+  }));
+  return out;
+}
+
+Result<std::vector<net::Cidr>> Ipam::blocks_of(const std::string& host) {
+  std::vector<net::Cidr> out;
+  NETMOD_TRY(store_.update([&](store::Tx& tx) -> Result<void> {
+    out.clear();
+    Session s(tx, now());
+    NETMOD_ASSIGN_OR_RETURN(auto recs, s.affinities_of(host));
+    for (const auto& r : recs) out.push_back(r.block);
+    return ok();
+  }));
+  return out;
+}
+
 Result<std::vector<AddressRecord>> Ipam::addresses() {
   NETMOD_ASSIGN_OR_RETURN(auto block_kvs, store_.list(keys::kBlocks));
   NETMOD_ASSIGN_OR_RETURN(auto handle_kvs, store_.list(keys::kHandles));

@@ -122,6 +122,10 @@ class Ipam {
   Result<std::vector<net::IpAddress>> release_addresses(const std::vector<net::IpAddress>& addresses);
 
   Result<std::optional<HandleRecord>> handle(const std::string& handle);
+  // The handle holding `address`; nullopt when it is free or in no pool.
+  Result<std::optional<std::string>> holder(const net::IpAddress& address);
+  // The blocks affine to `host`.
+  Result<std::vector<net::Cidr>> blocks_of(const std::string& host);
   Result<std::vector<AddressRecord>> addresses();
   Result<Snapshot> snapshot();
 

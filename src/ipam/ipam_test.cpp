@@ -311,3 +311,21 @@ TEST_F(IpamTest, StoreFailureLeavesNothingChanged) {
 
 }  // namespace
 }  // namespace netmod::ipam
+
+namespace netmod::ipam {
+namespace {
+
+TEST_F(IpamTest, HolderAndBlocksOfHost) {
+  auto a = alloc("u1", "h1", 1).v4.at(0);
+  EXPECT_EQ(*ipam_.holder(a), std::optional<std::string>("u1"));
+  EXPECT_FALSE(*ipam_.holder(ip("10.65.200.1")));  // free
+  EXPECT_FALSE(*ipam_.holder(ip("192.0.2.1")));    // in no pool
+  auto blocks = ipam_.blocks_of("h1");
+  ASSERT_TRUE(blocks);
+  ASSERT_EQ(blocks->size(), 1u);
+  EXPECT_TRUE(blocks->at(0).contains(a));
+  EXPECT_TRUE(ipam_.blocks_of("h2")->empty());
+}
+
+}  // namespace
+}  // namespace netmod::ipam

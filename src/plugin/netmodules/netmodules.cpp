@@ -6,6 +6,7 @@
 #include <ostream>
 
 #include "ipam/ipam.hpp"
+#include "plugin/isolation.hpp"
 #include "plugin/netmodules/request.hpp"
 
 namespace netmod::plugin::netmodules {
@@ -28,7 +29,7 @@ json assigned(const ipam::Assigned& a) {
 // Runs a parsed request against the store.
 class Handler {
  public:
-  Handler(const Environment& env, ipam::Ipam& ipam) : env_(env), ipam_(ipam) {}
+  Handler(const Environment& env, store::Store& store, ipam::Ipam& ipam) : env_(env), store_(store), ipam_(ipam) {}
 
   Result<json> operator()(const AllocateRequest& r) {
     NETMOD_ASSIGN_OR_RETURN(auto a, ipam_.allocate({r.uid, r.hostname, r.num_ipv4, r.num_ipv6, r.attrs, {}}));
@@ -51,16 +52,35 @@ class Handler {
     return json{{"error", nullptr}};
   }
 
-  Result<json> operator()(const IsolateRequest&) {
-    return make_error(Errc::unsupported, "isolate is not supported by this netmod build (no dataplane)");
+  Result<json> operator()(const IsolateRequest& r) {
+    std::string pid = std::to_string(r.pid);
+    // Name the process, not its namespace file, in what a user reads.
+    NETMOD_ASSIGN_OR_RETURN(auto ns, dataplane::Netns::of_pid(r.pid));
+    NETMOD_ASSIGN_OR_RETURN(auto host_ns, dataplane::Netns::current());
+    if (ns.same_as(host_ns)) {
+      return make_error(Errc::invalid_argument,
+                        "process " + pid + " is in the host's network namespace; a task needs its own");
+    }
+    IsolateParams p;
+    p.host = r.hostname;
+    p.container_id = r.container_id;
+    p.netns_path = "/proc/" + pid + "/ns/net";
+    p.addresses = r.ipv4_addrs;
+    p.addresses.insert(p.addresses.end(), r.ipv6_addrs.begin(), r.ipv6_addrs.end());
+    p.attrs = r.attrs;
+    p.mtu = env_.config.mtu;
+    NETMOD_TRY(isolate(store_, ipam_, p));
+    return json{{"error", nullptr}};
   }
 
-  Result<json> operator()(const CleanupRequest&) {
-    return make_error(Errc::unsupported, "cleanup is not supported by this netmod build (no dataplane)");
+  Result<json> operator()(const CleanupRequest& r) {
+    NETMOD_TRY(cleanup(store_, r.hostname, r.container_id));
+    return json{{"error", nullptr}};
   }
 
  private:
-  [[maybe_unused]] const Environment& env_;
+  const Environment& env_;
+  store::Store& store_;
   ipam::Ipam& ipam_;
 };
 
@@ -68,7 +88,7 @@ Result<json> handle(const std::string& input, const Environment& env) {
   NETMOD_ASSIGN_OR_RETURN(Request request, parse_request(input));
   NETMOD_ASSIGN_OR_RETURN(auto store, env.open_store());
   ipam::Ipam ipam(*store, config::ipam_options(env.config));
-  Handler handler(env, ipam);
+  Handler handler(env, *store, ipam);
   return std::visit(handler, request);
 }
 

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <unistd.h>
 
 #include "store/memory_store.hpp"
 
@@ -84,10 +85,19 @@ TEST_F(NetmodulesTest, ErrorsAreOneJsonObjectAndChangeNothing) {
   EXPECT_TRUE(store_->list("/")->empty());
 }
 
-TEST_F(NetmodulesTest, IsolateNeedsTheDataplane) {
-  auto [rc, out] = call(R"({"command": "cleanup", "args": {"hostname": "h", "container_id": "c"}})");
+TEST_F(NetmodulesTest, IsolateOfAProcessThatDoesNotExist) {
+  auto [rc, out] = call(R"({"command": "isolate", "args": {"hostname": "h", "container_id": "c", "pid": 1073741823,
+      "ipv4_addrs": ["10.65.0.1"]}})");
   EXPECT_EQ(rc, 1);
-  EXPECT_NE(out["error"].get<std::string>().find("cleanup"), std::string::npos);
+  EXPECT_EQ(out["error"], "process 1073741823 does not exist");
+  EXPECT_TRUE(store_->list("/netmod/v1/endpoints/")->empty());
+}
+
+TEST_F(NetmodulesTest, IsolateOfAProcessInTheHostNamespace) {
+  auto [rc, out] = call(R"({"command": "isolate", "args": {"hostname": "h", "container_id": "c", "pid": )" +
+                        std::to_string(getpid()) + R"(, "ipv4_addrs": ["10.65.0.1"]}})");
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(out["error"].get<std::string>().find("host's network namespace"), std::string::npos) << out.dump();
 }
 
 TEST_F(NetmodulesTest, StoreThatCannotOpenIsAnError) {

@@ -1,0 +1,84 @@
+// The Linux dataplane: what the kernel must hold for each task, and the
+// operations that put it there or take it away. It is told addresses,
+// netgroups and pools; it never decides any of them.
+//
+// Per task (DESIGN.md "Dataplane shape"):
+//   inside the task: `eth0` (the veth end, born there), its /32 and /128
+//     addresses (no DAD), lo up, default routes via 169.254.1.1 (IPv4,
+//     scope link) and the host end's link-local address (IPv6), each with a
+//     permanent neighbour entry so the first packet waits for no ARP/NDP;
+//   on the host: the other veth end, named from the container id, no IP,
+//     proxy ARP, strict reverse-path filter, one /32 or /128 route per task
+//     address and a permanent neighbour entry for it; a blackhole route for
+//     every block of this host; the task's nftables elements (ruleset.hpp).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "dataplane/netns.hpp"
+#include "dataplane/nft.hpp"
+#include "dataplane/rtnl.hpp"
+#include "dataplane/ruleset.hpp"
+
+namespace netmod::dataplane {
+
+inline constexpr uint32_t kDefaultMtu = 1500;
+// Every host end has this MAC (each is its own link), so the host end's
+// IPv6 link-local address is known in advance: fe80::ecee:eeff:feee:eeee.
+inline constexpr rtnl::Mac kHostMac = {0xee, 0xee, 0xee, 0xee, 0xee, 0xee};
+inline constexpr const char* kHostLinkLocal = "fe80::ecee:eeff:feee:eeee";
+inline constexpr const char* kGatewayV4 = "169.254.1.1";
+inline constexpr const char* kHostIfPrefix = "nm";
+
+// The host end's name for a container: "nm" + 12 hex digits of a hash of
+// the id (14 characters; Linux allows 15).
+std::string host_ifname(const std::string& container_id);
+// The task end's MAC, locally administered, from the same hash.
+rtnl::Mac task_mac(const std::string& container_id);
+
+struct TaskSpec {
+  std::string container_id;
+  std::string task_ifname = "eth0";
+  std::vector<net::IpAddress> addresses;
+  std::vector<std::string> netgroups;  // validated, sorted
+  uint32_t mtu = kDefaultMtu;
+};
+
+// Host-wide state that every task's wiring relies on.
+struct HostSpec {
+  std::vector<net::Cidr> local_blocks;  // blackholed
+  std::vector<ruleset::PoolRules> pools;
+};
+
+class Dataplane {
+ public:
+  // Opens the host's netlink socket and nftables context in the calling
+  // thread's (the host's) namespace.
+  static Result<Dataplane> open();
+
+  // Wires a task in `task_ns`. All of it or none of it: a failure at any
+  // step undoes the steps before. The task's rules are in force before this
+  // returns, and before its host routes exist.
+  Result<void> add_task(const TaskSpec& task, const Netns& task_ns, const HostSpec& host);
+
+  // Removes a task's rules, routes and veth. Succeeds when some or all of
+  // it is already gone.
+  Result<void> remove_task(const TaskSpec& task);
+
+  // Host-wide state alone (reconcile).
+  Result<void> apply_host(const HostSpec& host);
+
+  NetlinkSocket& netlink() { return nl_; }
+  Nft& nft() { return nft_; }
+
+ private:
+  Dataplane(NetlinkSocket nl, Nft nft) : nl_(std::move(nl)), nft_(std::move(nft)) {}
+  Result<void> ensure_host_sysctls();
+  std::string host_commands(const HostSpec& host);
+
+  NetlinkSocket nl_;
+  Nft nft_;
+};
+
+}  // namespace netmod::dataplane

@@ -1,0 +1,73 @@
+#include "plugin/isolation.hpp"
+
+#include "common/cleanup.hpp"
+
+namespace netmod::plugin {
+
+dataplane::TaskSpec task_spec(const EndpointRecord& rec) {
+  return {rec.container_id, rec.task_ifname, rec.addresses, rec.netgroups, rec.mtu};
+}
+
+Result<dataplane::HostSpec> host_spec(ipam::Ipam& ipam, const std::string& host) {
+  dataplane::HostSpec spec;
+  NETMOD_ASSIGN_OR_RETURN(spec.local_blocks, ipam.blocks_of(host));
+  NETMOD_ASSIGN_OR_RETURN(auto pools, ipam.pools());
+  for (const auto& p : pools) spec.pools.push_back({p.cidr, p.nat_outgoing});
+  return spec;
+}
+
+Result<EndpointRecord> isolate(store::Store& store, ipam::Ipam& ipam, const IsolateParams& p) {
+  if (p.addresses.empty()) return make_error(Errc::invalid_argument, "a task needs at least one address");
+  for (const auto& a : p.addresses) {
+    NETMOD_ASSIGN_OR_RETURN(auto holder, ipam.holder(a));
+    if (!holder) {
+      return make_error(Errc::invalid_argument,
+                        "address " + a.str() + " is not allocated; allocate or reserve it first");
+    }
+  }
+  NETMOD_ASSIGN_OR_RETURN(dataplane::Netns task_ns, dataplane::Netns::open(p.netns_path));
+  NETMOD_ASSIGN_OR_RETURN(dataplane::Netns host_ns, dataplane::Netns::current());
+  if (task_ns.same_as(host_ns)) {
+    return make_error(Errc::invalid_argument, p.netns_path + " is the host's own network namespace");
+  }
+
+  EndpointRecord rec;
+  rec.container_id = p.container_id;
+  rec.host = p.host;
+  rec.host_ifname = dataplane::host_ifname(p.container_id);
+  rec.task_ifname = p.task_ifname;
+  rec.addresses = p.addresses;
+  rec.netgroups = p.attrs.netgroups;
+  rec.labels = p.attrs.labels;
+  rec.mtu = p.mtu;
+  rec.netns = p.netns_path;
+  rec.netns_inode = task_ns.inode();
+
+  Endpoints endpoints(store);
+  NETMOD_TRY(endpoints.create(rec));
+  Cleanup forget([&] { (void)endpoints.remove(p.host, p.container_id); });
+
+  NETMOD_ASSIGN_OR_RETURN(auto host, host_spec(ipam, p.host));
+  NETMOD_ASSIGN_OR_RETURN(dataplane::Dataplane dp, dataplane::Dataplane::open());
+  NETMOD_TRY(dp.add_task(task_spec(rec), task_ns, host));
+  forget.cancel();
+  return rec;
+}
+
+Result<void> cleanup(store::Store& store, const std::string& host, const std::string& container_id) {
+  Endpoints endpoints(store);
+  NETMOD_ASSIGN_OR_RETURN(auto rec, endpoints.get(host, container_id));
+  NETMOD_ASSIGN_OR_RETURN(dataplane::Dataplane dp, dataplane::Dataplane::open());
+  if (rec) {
+    NETMOD_TRY(dp.remove_task(task_spec(*rec)));
+  } else {
+    // No record (never isolated, or a crash before the record was written):
+    // remove a veth of that name if one is left.
+    dataplane::TaskSpec spec;
+    spec.container_id = container_id;
+    NETMOD_TRY(dp.remove_task(spec));
+  }
+  return endpoints.remove(host, container_id);
+}
+
+}  // namespace netmod::plugin

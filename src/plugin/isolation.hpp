@@ -1,0 +1,39 @@
+// Wiring and unwiring tasks: the endpoint record in the store plus the
+// dataplane, as one operation that leaves nothing behind when it fails.
+// Shared by the net-modules and CNI front ends and by reconcile.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "dataplane/dataplane.hpp"
+#include "ipam/ipam.hpp"
+#include "plugin/endpoints.hpp"
+
+namespace netmod::plugin {
+
+struct IsolateParams {
+  std::string host;
+  std::string container_id;
+  std::string netns_path;  // "/proc/<pid>/ns/net" or a CNI_NETNS path
+  std::string task_ifname = "eth0";
+  std::vector<net::IpAddress> addresses;  // must be allocated in IPAM
+  ipam::Attributes attrs;
+  uint32_t mtu = dataplane::kDefaultMtu;
+};
+
+// The host-wide dataplane state for `host`: its blocks and every pool.
+Result<dataplane::HostSpec> host_spec(ipam::Ipam& ipam, const std::string& host);
+
+// Checks, records, wires. On failure at any step nothing is left: no veth,
+// route, nftables element or endpoint record.
+Result<EndpointRecord> isolate(store::Store& store, ipam::Ipam& ipam, const IsolateParams& params);
+
+// Unwires and forgets a container. Succeeds for an unknown or half-wired one.
+Result<void> cleanup(store::Store& store, const std::string& host, const std::string& container_id);
+
+dataplane::TaskSpec task_spec(const EndpointRecord& rec);
+
+}  // namespace netmod::plugin

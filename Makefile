@@ -8,9 +8,10 @@ JOBS ?= $(shell nproc)
 
 # Every Debian package the project needs: build, tests and benchmarks.
 DEBS := cmake g++ make pkg-config \
-        nlohmann-json3-dev libcli11-dev libsqlite3-dev \
+        nlohmann-json3-dev libcli11-dev libsqlite3-dev libmnl-dev libnftables-dev \
         libgtest-dev libgmock-dev libbenchmark-dev \
-        hyperfine procps
+        iproute2 nftables util-linux procps iputils-ping netcat-openbsd jq iperf3 \
+        containernetworking-plugins hyperfine
 
 .PHONY: deps build test bench demo clean
 

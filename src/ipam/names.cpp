@@ -37,6 +37,17 @@ Result<std::string> parse_handle(std::string_view text) {
   return std::string(text);
 }
 
+Result<std::string> parse_container_id(std::string_view text) {
+  if (text.empty()) return make_error(Errc::invalid_argument, "container id is empty");
+  if (text.size() > 255) return bad("container id", text.substr(0, 40), "longer than 255 characters");
+  for (char c : text) {
+    if (!is_alnum(c) && c != '_' && c != '.' && c != '-') {
+      return bad("container id", text, "only letters, digits, '_', '.' and '-' are allowed");
+    }
+  }
+  return std::string(text);
+}
+
 Result<std::string> parse_netgroup(std::string_view text) {
   if (text.empty()) return make_error(Errc::invalid_argument, "netgroup name is empty");
   if (text.size() > 63) return bad("netgroup", text, "longer than 63 characters");

@@ -19,6 +19,10 @@ Result<std::string> parse_hostname(std::string_view text);
 // ASCII characters, no whitespace.
 Result<std::string> parse_handle(std::string_view text);
 
+// A container id (net-modules container_id, CNI_CONTAINERID): 1-255
+// letters, digits, '_', '.', '-' (the CNI specification's rule).
+Result<std::string> parse_container_id(std::string_view text);
+
 // A netgroup: 1-63 characters of letters, digits, '.', '-', '_'.
 Result<std::string> parse_netgroup(std::string_view text);
 

@@ -23,6 +23,15 @@ TEST(Names, Handles) {
   EXPECT_FALSE(parse_handle(std::string(256, 'u')));
 }
 
+TEST(Names, ContainerIds) {
+  EXPECT_TRUE(parse_container_id("0d3c4c9e-6e1b.4b1a_9d6e"));
+  for (const char* bad : {"", "a/b", "has space", "semi;colon"}) {
+    auto r = parse_container_id(bad);
+    ASSERT_FALSE(r) << bad;
+  }
+  EXPECT_NE(parse_container_id("a/b").error().message.find("invalid container id \"a/b\""), std::string::npos);
+}
+
 TEST(Names, NetgroupsAreValidatedSortedAndDeduplicated) {
   auto g = parse_netgroups({"star-2", "public", "star-2"});
   ASSERT_TRUE(g);

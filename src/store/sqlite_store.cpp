@@ -305,7 +305,14 @@ Result<void> SqliteStore::init() {
     // may be opening a new store at once, and only one may create it.
     // Page size and WAL must be set before the first table exists; both
     // persist in the file (and are no-ops once it has tables).
-    NETMOD_TRY(c.exec("PRAGMA page_size=1024; PRAGMA journal_mode=WAL"));
+    // Switching to WAL needs the file to itself and answers SQLITE_BUSY at
+    // once, without the busy handler, while another opener holds it.
+    for (int attempt = 0;; ++attempt) {
+      auto wal = c.exec("PRAGMA page_size=1024; PRAGMA journal_mode=WAL");
+      if (wal) break;
+      if (wal.error().code != Errc::unavailable || attempt * 2 > options_.busy_timeout_ms) return wal;
+      std::this_thread::sleep_for(std::chrono::microseconds(500 + c.rng() % 1500));
+    }
     NETMOD_ASSIGN_OR_RETURN(Cleanup rollback, c.begin_write());
     NETMOD_ASSIGN_OR_RETURN(int64_t locked_id, c.single_int("PRAGMA application_id"));
     NETMOD_ASSIGN_OR_RETURN(int64_t objects, c.single_int("SELECT count(*) FROM sqlite_master"));

@@ -123,6 +123,13 @@ class Args {
     return *parsed;
   }
 
+  Result<std::string> container_id() const {
+    NETMOD_ASSIGN_OR_RETURN(auto c, string("container_id"));
+    auto parsed = ipam::parse_container_id(c);
+    if (!parsed) return invalid("args.container_id: " + parsed.error().message);
+    return *parsed;
+  }
+
   Result<std::string> handle(const char* key) const {
     NETMOD_ASSIGN_OR_RETURN(auto u, string(key));
     auto parsed = ipam::parse_handle(u);
@@ -175,7 +182,7 @@ Result<Request> parse_release(const Args& a) {
 Result<Request> parse_isolate(const Args& a) {
   IsolateRequest r;
   NETMOD_ASSIGN_OR_RETURN(r.hostname, a.hostname());
-  NETMOD_ASSIGN_OR_RETURN(r.container_id, a.handle("container_id"));
+  NETMOD_ASSIGN_OR_RETURN(r.container_id, a.container_id());
   NETMOD_ASSIGN_OR_RETURN(r.pid, a.pid("pid"));
   NETMOD_ASSIGN_OR_RETURN(r.ipv4_addrs, a.addresses("ipv4_addrs", net::Family::v4));
   NETMOD_ASSIGN_OR_RETURN(r.ipv6_addrs, a.addresses("ipv6_addrs", net::Family::v6));
@@ -189,7 +196,7 @@ Result<Request> parse_isolate(const Args& a) {
 Result<Request> parse_cleanup(const Args& a) {
   CleanupRequest r;
   NETMOD_ASSIGN_OR_RETURN(r.hostname, a.hostname());
-  NETMOD_ASSIGN_OR_RETURN(r.container_id, a.handle("container_id"));
+  NETMOD_ASSIGN_OR_RETURN(r.container_id, a.container_id());
   return Request(std::move(r));
 }
 

@@ -79,6 +79,11 @@ TEST(Request, BadInputNamesWhatIsWrong) {
       {R"({"command": "isolate", "args": {"hostname": "h", "container_id": "c", "pid": 5}})", "at least one address"},
       {R"({"command": "isolate", "args": {"hostname": "h", "container_id": "a b", "pid": 5, "ipv4_addrs": ["10.0.0.1"]}})",
        "args.container_id"},
+      {R"({"command": "cleanup", "args": {"hostname": "h", "container_id": "a/b"}})", "invalid container id \"a/b\""},
+      {R"({"command": "isolate", "args": {"hostname": "h", "container_id": "c", "pid": 5, "ipv4_addrs": ["10.0.0.1"], "netgroups": [""]}})",
+       "netgroup name is empty"},
+      {R"({"command": "isolate", "args": {"hostname": "h", "container_id": "c", "pid": 5, "ipv4_addrs": ["10.0.0.1"], "netgroups": ["g;drop"]}})",
+       "invalid netgroup \"g;drop\""},
   };
   for (const Case& c : cases) {
     auto r = parse_request(c.doc);

@@ -35,5 +35,7 @@ int fail(const Error& e);
 void add_pool_commands(CLI::App& app, Context& ctx, int& exit_code);
 void add_ipam_commands(CLI::App& app, Context& ctx, int& exit_code);
 void add_netmodules_command(CLI::App& app, Context& ctx, int& exit_code);
+void add_endpoint_commands(CLI::App& app, Context& ctx, int& exit_code);
+void add_reconcile_command(CLI::App& app, Context& ctx, int& exit_code);
 
 }  // namespace netmod::cli

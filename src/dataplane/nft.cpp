@@ -28,6 +28,14 @@ Nft::~Nft() {
   if (ctx_) nft_ctx_free(ctx_);
 }
 
+Result<std::string> Nft::run_json(const std::string& command) {
+  unsigned flags = nft_ctx_output_get_flags(ctx_);
+  nft_ctx_output_set_flags(ctx_, flags | NFT_CTX_OUTPUT_JSON);
+  auto r = run(command);
+  nft_ctx_output_set_flags(ctx_, flags);
+  return r;
+}
+
 Result<std::string> Nft::run(const std::string& commands) {
   int rc = nft_run_cmd_from_buffer(ctx_, commands.c_str());
   std::string out = nft_ctx_get_output_buffer(ctx_);

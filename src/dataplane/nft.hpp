@@ -22,6 +22,8 @@ class Nft {
   // failure nothing of it applies; the error carries nft's message.
   // Errc::not_found when nft reports that something does not exist.
   Result<std::string> run(const std::string& commands);
+  // Runs a list command and returns nft's JSON output.
+  Result<std::string> run_json(const std::string& command);
 
  private:
   explicit Nft(nft_ctx* ctx) : ctx_(ctx) {}

@@ -163,6 +163,14 @@ std::vector<std::string> remove_task_each(const TaskRules& task) {
   return out;
 }
 
+std::string replace_tasks(const std::vector<TaskRules>& tasks, const std::vector<std::string>& netgroup_sets) {
+  std::string s;
+  for (const char* set : kTaskSets) s += "flush set " + std::string(kTable) + " " + set + "\n";
+  for (const auto& g : netgroup_sets) s += "flush set " + std::string(kTable) + " " + g + "\n";
+  for (const auto& t : tasks) s += add_task(t);
+  return s;
+}
+
 std::string delete_table() { return "delete table " + std::string(kTable) + "\n"; }
 
 }  // namespace netmod::dataplane::ruleset

@@ -55,6 +55,13 @@ std::string remove_task(const TaskRules& t);
 // The same, one command per element, for removing what is left of a
 // half-removed task.
 std::vector<std::string> remove_task_each(const TaskRules& t);
+// The sets and maps that hold per-task elements, plus the netgroup sets.
+inline constexpr const char* kTaskSets[] = {"to_v4", "to_v6", "src_v4", "src_v6", "task_ifs", "isolated_v4", "isolated_v6"};
+// Replaces every per-task element with those of `tasks`, in one
+// transaction: flushes the task sets and maps (and `netgroup_sets`, the
+// netgroup sets that exist now) and adds every task's elements.
+std::string replace_tasks(const std::vector<TaskRules>& tasks, const std::vector<std::string>& netgroup_sets);
+
 // Deletes the whole table (tests, `netmod reset`).
 std::string delete_table();
 

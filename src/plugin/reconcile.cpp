@@ -1,0 +1,151 @@
+#include "plugin/reconcile.hpp"
+
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+
+#include "plugin/endpoints.hpp"
+#include "plugin/isolation.hpp"
+
+namespace netmod::plugin {
+
+using json = nlohmann::json;
+
+namespace {
+
+bool is_netmod_ifname(const std::string& name) {
+  static const std::regex re("nm[0-9a-f]{12}");
+  return std::regex_match(name, re);
+}
+
+// Elements of every set and map of netmod's table, as "set: element" text,
+// and the names of the netgroup sets.
+struct NftState {
+  std::set<std::string> elements;
+  std::vector<std::string> netgroup_sets;
+};
+
+std::string elem_text(const json& e) {
+  if (e.is_string()) return e.get<std::string>();
+  if (e.is_object() && e.contains("concat")) {
+    std::string s;
+    for (const auto& part : e["concat"]) s += (s.empty() ? "" : " . ") + elem_text(part);
+    return s;
+  }
+  if (e.is_object() && e.contains("elem")) return elem_text(e["elem"]["val"]);
+  return e.dump();
+}
+
+Result<NftState> nft_state(dataplane::Nft& nft) {
+  NftState st;
+  auto out = nft.run_json("list table inet netmod");
+  if (!out) return st;  // no table yet
+  json doc = json::parse(*out, nullptr, false);
+  if (!doc.is_object() || !doc.contains("nftables")) return st;
+  for (const auto& item : doc["nftables"]) {
+    for (const char* kind : {"set", "map"}) {
+      if (!item.contains(kind)) continue;
+      const json& s = item[kind];
+      std::string name = s.value("name", "");
+      if (name.starts_with("g4_") || name.starts_with("g6_")) st.netgroup_sets.push_back(name);
+      if (name.starts_with("pools_") || name.starts_with("nat_") || !s.contains("elem")) continue;
+      for (const auto& e : s["elem"]) {
+        // Map elements are [key, verdict]; set elements are values.
+        std::string text = e.is_array() ? elem_text(e[0]) : elem_text(e);
+        st.elements.insert(name + ": " + text);
+      }
+    }
+  }
+  return st;
+}
+
+std::set<std::string> desired_elements(const std::vector<EndpointRecord>& eps) {
+  std::set<std::string> out;
+  for (const auto& e : eps) {
+    out.insert("task_ifs: " + e.host_ifname);
+    for (const auto& a : e.addresses) {
+      std::string f = a.is_v4() ? "v4" : "v6";
+      out.insert("to_" + f + ": " + a.str());
+      out.insert("src_" + f + ": " + e.host_ifname + " . " + a.str());
+      if (e.netgroups.empty()) out.insert("isolated_" + f + ": " + a.str());
+      for (const auto& g : e.netgroups) out.insert(dataplane::ruleset::netgroup_set(g, a.family()) + ": " + a.str());
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<ReconcileReport> reconcile(store::Store& store, ipam::Ipam& ipam, const std::string& host) {
+  ReconcileReport report;
+  NETMOD_ASSIGN_OR_RETURN(auto eps, Endpoints(store).list(host));
+  NETMOD_ASSIGN_OR_RETURN(auto spec, host_spec(ipam, host));
+  NETMOD_ASSIGN_OR_RETURN(dataplane::Dataplane dp, dataplane::Dataplane::open());
+  NETMOD_TRY(dp.apply_host(spec));
+
+  // Interfaces: remove the ones of no endpoint; re-wire endpoints whose
+  // interface is gone but whose namespace is still there.
+  NETMOD_ASSIGN_OR_RETURN(auto links, dataplane::rtnl::list_links(dp.netlink()));
+  std::set<std::string> present, wanted;
+  for (const auto& l : links) {
+    if (is_netmod_ifname(l.name)) present.insert(l.name);
+  }
+  for (const auto& e : eps) wanted.insert(e.host_ifname);
+  for (const auto& name : present) {
+    if (wanted.count(name)) continue;
+    std::vector<dataplane::NlMessage> msgs;
+    msgs.push_back(dataplane::rtnl::del_link(name));
+    NETMOD_TRY(dp.netlink().execute(msgs, [](int err, const dataplane::NlMessage&) { return err == ENODEV; }));
+    report.removed.push_back("interface " + name + " (no endpoint)");
+  }
+
+  // nftables: every per-task element, from the records, in one transaction.
+  NETMOD_ASSIGN_OR_RETURN(NftState before, nft_state(dp.nft()));
+  std::set<std::string> want = desired_elements(eps);
+  for (const auto& e : before.elements) {
+    if (!want.count(e)) report.removed.push_back("nftables element " + e);
+  }
+  for (const auto& e : want) {
+    if (!before.elements.count(e)) report.created.push_back("nftables element " + e);
+  }
+  std::vector<dataplane::ruleset::TaskRules> rules;
+  for (const auto& e : eps) rules.push_back({e.host_ifname, e.addresses, e.netgroups});
+  NETMOD_TRY(dp.nft().run(dataplane::ruleset::replace_tasks(rules, before.netgroup_sets)));
+
+  // Routes and wiring per endpoint.
+  std::set<std::string> routed;
+  for (auto fam : {net::Family::v4, net::Family::v6}) {
+    NETMOD_ASSIGN_OR_RETURN(auto routes, dataplane::rtnl::list_netmod_routes(dp.netlink(), fam));
+    for (const auto& r : routes) {
+      if (!r.blackhole) routed.insert(r.dst.network().str());
+    }
+  }
+  for (const auto& e : eps) {
+    if (!present.count(e.host_ifname)) {
+      auto ns = dataplane::Netns::open(e.netns);
+      if (!ns || ns->inode() != e.netns_inode) {
+        report.problems.push_back("container " + e.container_id + ": interface " + e.host_ifname +
+                                  " and the task's namespace are gone; run cleanup");
+        continue;
+      }
+      NETMOD_TRY(dp.add_task(task_spec(e), *ns, spec));
+      report.created.push_back("wiring of container " + e.container_id + " (interface " + e.host_ifname + ")");
+      continue;
+    }
+    bool missing = false;
+    for (const auto& a : e.addresses) missing = missing || !routed.count(a.str());
+    if (!missing) continue;
+    NETMOD_ASSIGN_OR_RETURN(int index, dataplane::rtnl::link_index(dp.netlink(), e.host_ifname));
+    std::vector<dataplane::NlMessage> msgs;
+    msgs.push_back(dataplane::rtnl::set_link_up(e.host_ifname));
+    for (const auto& a : e.addresses) {
+      msgs.push_back(dataplane::rtnl::add_neighbour(index, a, dataplane::task_mac(e.container_id)));
+      msgs.push_back(dataplane::rtnl::add_route({net::Cidr::host(a), index, std::nullopt, false, true}));
+      if (!routed.count(a.str())) report.created.push_back("route to " + a.str() + " via " + e.host_ifname);
+    }
+    NETMOD_TRY(dp.netlink().execute(msgs));
+  }
+  return report;
+}
+
+}  // namespace netmod::plugin

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Bad input to isolate/cleanup, and failures half-way: each is a clear
+# error, a non-zero exit, and nothing left behind.
+. "$(dirname "$0")/lib.sh"
+
+add_host hA 198.18.0.1
+
+# Everything a failed call could have left: interfaces, routes, nftables
+# elements, endpoint records.
+state() {
+  on_host hA ip -o link show | grep -oE 'nm[0-9a-f]{12}' | sort
+  on_host hA ip -o route show proto 78 | grep -v blackhole
+  on_host hA nft -j list table inet netmod 2>/dev/null | jq -c '[.nftables[] | select(.set or .map) | (.set // .map) | {name, elem}]'
+  netmod_on hA endpoints --json | jq -c .
+}
+
+# expect_refused WHAT JSON NEEDLE: exit non-zero, one JSON error naming it, state unchanged.
+expect_refused() {
+  local what=$1 req=$2 needle=$3 before after out rc
+  before=$(state)
+  out=$(echo "$req" | netmod_on hA netmodules); rc=$?
+  after=$(state)
+  if [ "$rc" -ne 0 ] && [ "$(echo "$out" | jq -r .error)" != null ] && [[ $(echo "$out" | jq -r .error) == *"$needle"* ]] && [ "$before" = "$after" ]; then
+    pass "$what: $(echo "$out" | jq -r .error)"
+  else
+    fail "$what (exit $rc): $out"
+    [ "$before" = "$after" ] || diff <(echo "$before") <(echo "$after")
+  fi
+}
+
+isolate_req() {  # CID PID ADDRS_JSON GROUPS_JSON
+  echo "{\"command\": \"isolate\", \"args\": {\"hostname\": \"hA\", \"container_id\": \"$1\", \"pid\": $2, \"ipv4_addrs\": $3, \"netgroups\": ${4:-[]}}}"
+}
+
+add_task hA t1 g1
+start_task hA; P2=$STARTED_PID; TASK_PID[t2]=$P2
+a2=$(nm hA '{"command": "allocate", "args": {"hostname": "hA", "uid": "t2", "num_ipv4": 1, "num_ipv6": 1}}')
+A2=$(echo "$a2" | jq -r '.ipv4[0]'); A2v6=$(echo "$a2" | jq -r '.ipv6[0]')
+
+gone=4190000; while [ -e /proc/$gone ]; do gone=$((gone + 1)); done
+ip netns exec "${HOST_NS[hA]}" sleep 600 >/dev/null 2>&1 &
+HOSTPROC=$!; TASK_PID[hostproc]=$HOSTPROC
+for _ in $(seq 100); do [ "$(cat /proc/$HOSTPROC/comm 2>/dev/null)" = sleep ] && break; sleep 0.01; done
+
+expect_refused "pid that does not exist" "$(isolate_req t2 $gone "[\"$A2\"]")" "process $gone does not exist"
+expect_refused "pid in the host's namespace" "$(isolate_req t2 $HOSTPROC "[\"$A2\"]")" "host's network namespace"
+expect_refused "no addresses" "$(isolate_req t2 $P2 "[]")" "at least one address"
+expect_refused "address never allocated" "$(isolate_req t2 $P2 '["10.65.0.200"]')" "10.65.0.200 is not allocated"
+expect_refused "address of another task" "$(isolate_req t2 $P2 "[\"$A2\", \"${ADDR4[t1]}\"]")" "belongs to container t1"
+expect_refused "second isolate of a container" "$(isolate_req t1 $P2 "[\"$A2\"]")" "already isolated"
+expect_refused "empty netgroup" "$(isolate_req t2 $P2 "[\"$A2\"]" '[""]')" "netgroup name is empty"
+expect_refused "netgroup too long" "$(isolate_req t2 $P2 "[\"$A2\"]" "[\"$(printf 'g%.0s' $(seq 64))\"]")" "longer than 63"
+expect_refused "netgroup with nft syntax in it" "$(isolate_req t2 $P2 "[\"$A2\"]" '["x } ; flush ruleset ; {"]')" "invalid netgroup"
+expect_refused "container id with a slash" "$(isolate_req a/b $P2 "[\"$A2\"]")" "invalid container id"
+expect_refused "container id with a space" "$(isolate_req 'a b' $P2 "[\"$A2\"]")" "invalid container id"
+check "t1 still reachable after all that" on_host hA ping -c1 -W1 "${ADDR4[t1]}"
+
+# Netlink failure half-way: the task's namespace has IPv6 switched off, so
+# adding its IPv6 address fails after the veth and the rules were made.
+in_task t2 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+expect_refused "netlink failure half-way (IPv6 off in the task)" \
+  "{\"command\": \"isolate\", \"args\": {\"hostname\": \"hA\", \"container_id\": \"t2\", \"pid\": $P2, \"ipv4_addrs\": [\"$A2\"], \"ipv6_addrs\": [\"$A2v6\"], \"netgroups\": [\"g1\"]}}" \
+  "adding address $A2v6"
+check "the task has no interface left" bash -c "! nsenter -t $P2 -n ip link show eth0"
+
+# nftables failure half-way: a foreign object in netmod's table with the
+# name netmod needs, so the rules transaction fails after the veth exists.
+add_host hB 198.18.0.2 storeB
+add_task hB b1 g1 || true
+on_host hB nft delete table inet netmod
+on_host hB nft add table inet netmod
+on_host hB nft add map inet netmod to_v4 '{ type ipv4_addr : ipv4_addr; }'
+start_task hB; PB=$STARTED_PID; TASK_PID[b2]=$PB
+ab=$(nm hB '{"command": "allocate", "args": {"hostname": "hB", "uid": "b2", "num_ipv4": 1, "num_ipv6": 0}}')
+out=$(echo "$(isolate_req b2 $PB "[\"$(echo "$ab" | jq -r '.ipv4[0]')\"]" '["g1"]' | sed 's/"hA"/"hB"/')" | netmod_on hB netmodules); rc=$?
+check "nftables failure is an error" bash -c "[ $rc -ne 0 ] && [[ '$(echo "$out" | jq -r .error)' == nftables* ]]"
+check "no veth of b2 is left (only b1's)" bash -c "[ \$(ip netns exec ${HOST_NS[hB]} ip -o link | grep -c 'nm[0-9a-f]\{12\}') -le 1 ]"
+check "no endpoint record of b2" bash -c "[ \$(ip netns exec ${HOST_NS[hB]} $NETMOD --config $WORK/hB.conf endpoints --json | jq '[.[] | select(.container_id == \"b2\")] | length') = 0 ]"
+check "b2's namespace has no eth0" bash -c "! nsenter -t $PB -n ip link show eth0"
+
+# Cleanup of what is half gone, of the unknown, and from the store after a
+# restart (every call is a new process: state comes from the store).
+on_host hA nft delete element inet netmod task_ifs "{ \"$(netmod_on hA endpoints --json | jq -r '.[0].interface')\" }"
+check "cleanup of a half-removed task" nm hA '{"command": "cleanup", "args": {"hostname": "hA", "container_id": "t1"}}'
+check "cleanup of a container never seen" nm hA '{"command": "cleanup", "args": {"hostname": "hA", "container_id": "never-seen"}}'
+check "nothing left on hA" nothing_left hA
+
+finish

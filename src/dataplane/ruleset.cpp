@@ -165,7 +165,10 @@ std::vector<std::string> remove_task_each(const TaskRules& task) {
 
 std::string replace_tasks(const std::vector<TaskRules>& tasks, const std::vector<std::string>& netgroup_sets) {
   std::string s;
-  for (const char* set : kTaskSets) s += "flush set " + std::string(kTable) + " " + set + "\n";
+  for (const char* set : kTaskSets) {
+    std::string_view name = set;
+    s += std::string(name.starts_with("to_") ? "flush map " : "flush set ") + kTable + " " + set + "\n";
+  }
   for (const auto& g : netgroup_sets) s += "flush set " + std::string(kTable) + " " + g + "\n";
   for (const auto& t : tasks) s += add_task(t);
   return s;

@@ -71,6 +71,13 @@ TEST(Ruleset, PublicMembersAcceptEveryone) {
             std::string::npos);
 }
 
+TEST(Ruleset, ReplaceTasksFlushesEveryTaskSetAndMap) {
+  std::string s = replace_tasks({{"nmffffffffffff", {ip("10.65.0.9")}, {"g"}}}, {"g4_00000000000000aa"});
+  EXPECT_EQ(s.rfind("flush map inet netmod to_v4\nflush map inet netmod to_v6\nflush set inet netmod src_v4\n", 0), 0u) << s;
+  EXPECT_NE(s.find("flush set inet netmod g4_00000000000000aa\n"), std::string::npos);
+  EXPECT_NE(s.find("add element inet netmod to_v4 { 10.65.0.9 : goto "), std::string::npos);
+}
+
 TEST(Ruleset, BaseAndPools) {
   std::string b = base();
   EXPECT_EQ(b.rfind("add table inet netmod\n", 0), 0u);

@@ -112,7 +112,12 @@ Result<void> Dataplane::add_task(const TaskSpec& task, const Netns& task_ns, con
   // 2. The host end's parameters.
   NETMOD_TRY(sysctl::set("net/ipv4/conf/" + host_if + "/proxy_arp", "1"));
   NETMOD_TRY(sysctl::set("net/ipv4/conf/" + host_if + "/rp_filter", "1"));
-  if (v6) NETMOD_TRY(sysctl::set("net/ipv6/conf/" + host_if + "/accept_dad", "0"));
+  if (v6) {
+    NETMOD_TRY(sysctl::set("net/ipv6/conf/" + host_if + "/accept_dad", "0"));
+    // The task resolves its gateway from a static entry and the host end
+    // owns that link-local address; proxy NDP covers tasks that ask anyway.
+    NETMOD_TRY(sysctl::set("net/ipv6/conf/" + host_if + "/proxy_ndp", "1"));
+  }
 
   // 3. The task's rules, in force before any route leads to it.
   const ruleset::TaskRules rules = rules_of(task);

@@ -67,9 +67,12 @@ std::string base() {
   s += "add table " + t + "\n";
   s += "add map " + t + " to_v4 { type ipv4_addr : verdict; }\n";
   s += "add map " + t + " to_v6 { type ipv6_addr : verdict; }\n";
-  s += "add set " + t + " src_v4 { type ifname . ipv4_addr; }\n";
-  s += "add set " + t + " src_v6 { type ifname . ipv6_addr; }\n";
-  s += "add set " + t + " task_ifs { type ifname; }\n";
+  // Keyed by interface index, not name: a 4-byte key is cheaper per packet
+  // than a 16-byte name, and nft resolves the name once, when the element
+  // is added (the interface exists by then).
+  s += "add set " + t + " src_v4 { type iface_index . ipv4_addr; }\n";
+  s += "add set " + t + " src_v6 { type iface_index . ipv6_addr; }\n";
+  s += "add set " + t + " task_ifs { type iface_index; }\n";
   s += "add set " + t + " isolated_v4 { type ipv4_addr; }\n";
   s += "add set " + t + " isolated_v6 { type ipv6_addr; }\n";
   s += "add set " + t + " pools_v4 { type ipv4_addr; flags interval; }\n";
@@ -84,11 +87,13 @@ std::string base() {
   s += "add rule " + t + " c_public accept\n";
   s += "add chain " + t + " antispoof { type filter hook prerouting priority raw; policy accept; }\n";
   s += "flush chain " + t + " antispoof\n";
-  s += "add rule " + t + " antispoof iifname != @task_ifs accept\n";
-  // Link-local and unspecified sources (neighbour discovery) never leave the link.
+  // A task's genuine packets pass with one lookup; then everything not from
+  // a task interface; link-local and unspecified sources (neighbour
+  // discovery) never leave the link; the rest is spoofed.
+  s += "add rule " + t + " antispoof iif . ip saddr @src_v4 accept\n";
+  s += "add rule " + t + " antispoof iif . ip6 saddr @src_v6 accept\n";
+  s += "add rule " + t + " antispoof iif != @task_ifs accept\n";
   s += "add rule " + t + " antispoof ip6 saddr { ::, fe80::/10 } accept\n";
-  s += "add rule " + t + " antispoof iifname . ip saddr @src_v4 accept\n";
-  s += "add rule " + t + " antispoof iifname . ip6 saddr @src_v6 accept\n";
   s += "add rule " + t + " antispoof counter drop\n";
   s += "add chain " + t + " forward { type filter hook forward priority filter; policy accept; }\n";
   s += "flush chain " + t + " forward\n";

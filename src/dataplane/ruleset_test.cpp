@@ -84,7 +84,10 @@ TEST(Ruleset, BaseAndPools) {
   EXPECT_NE(b.find("add chain inet netmod forward { type filter hook forward priority filter; policy accept; }"),
             std::string::npos);
   EXPECT_NE(b.find("add rule inet netmod forward ip daddr vmap @to_v4"), std::string::npos);
-  EXPECT_NE(b.find("add rule inet netmod antispoof iifname != @task_ifs accept"), std::string::npos);
+  EXPECT_NE(b.find("add rule inet netmod antispoof iif . ip saddr @src_v4 accept\n"
+                   "add rule inet netmod antispoof iif . ip6 saddr @src_v6 accept\n"
+                   "add rule inet netmod antispoof iif != @task_ifs accept\n"),
+            std::string::npos);
   // Only netmod's own table is ever named.
   size_t pos = 0;
   while ((pos = b.find(" inet ", pos)) != std::string::npos) {

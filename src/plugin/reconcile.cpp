@@ -108,8 +108,13 @@ Result<ReconcileReport> reconcile(store::Store& store, ipam::Ipam& ipam, const s
   for (const auto& e : want) {
     if (!before.elements.count(e)) report.created.push_back("nftables element " + e);
   }
+  // Elements name interfaces, which must exist when they are added; an
+  // endpoint whose interface is gone gets its elements back when it is
+  // re-wired below.
   std::vector<dataplane::ruleset::TaskRules> rules;
-  for (const auto& e : eps) rules.push_back({e.host_ifname, e.addresses, e.netgroups});
+  for (const auto& e : eps) {
+    if (present.count(e.host_ifname)) rules.push_back({e.host_ifname, e.addresses, e.netgroups});
+  }
   NETMOD_TRY(dp.nft().run(dataplane::ruleset::replace_tasks(rules, before.netgroup_sets)));
 
   // Routes and wiring per endpoint.

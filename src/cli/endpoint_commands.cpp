@@ -15,12 +15,6 @@ using json = nlohmann::json;
 
 namespace {
 
-std::string join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
-  return out;
-}
-
 std::vector<std::string> strs(const std::vector<net::IpAddress>& v) {
   std::vector<std::string> out;
   for (const auto& a : v) out.push_back(a.str());

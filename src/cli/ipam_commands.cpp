@@ -13,12 +13,6 @@ using json = nlohmann::json;
 
 namespace {
 
-std::string join(const std::vector<std::string>& v, const char* sep = ",") {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
-  return out;
-}
-
 }  // namespace
 
 void add_ipam_commands(CLI::App& app, Context& ctx, int& exit_code) {

@@ -4,6 +4,12 @@
 
 namespace netmod::cli {
 
+std::string join(const std::vector<std::string>& items, const char* sep) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : sep) + s;
+  return out;
+}
+
 void Table::print(std::ostream& out) const {
   std::vector<size_t> width;
   for (const auto& row : rows_) {

@@ -7,6 +7,9 @@
 
 namespace netmod::cli {
 
+// "a,b,c"
+std::string join(const std::vector<std::string>& items, const char* sep = ",");
+
 class Table {
  public:
   explicit Table(std::vector<std::string> header) : rows_{std::move(header)} {}

@@ -161,7 +161,7 @@ Result<Pool> Ipam::add_pool(const PoolSpec& spec) {
 
 Result<std::vector<Pool>> Ipam::pools() {
   std::vector<Pool> out;
-  NETMOD_TRY(store_.update([&](store::Tx& tx) -> Result<void> {
+  NETMOD_TRY(store_.view([&](store::Tx& tx) -> Result<void> {
     Session s(tx, now());
     NETMOD_ASSIGN_OR_RETURN(out, s.pools());
     return ok();
@@ -398,7 +398,7 @@ Result<std::optional<HandleRecord>> Ipam::handle(const std::string& handle) {
 
 Result<std::optional<std::string>> Ipam::holder(const net::IpAddress& address) {
   std::optional<std::string> out;
-  NETMOD_TRY(store_.update([&](store::Tx& tx) -> Result<void> {
+  NETMOD_TRY(store_.view([&](store::Tx& tx) -> Result<void> {
     out.reset();
     Session s(tx, now());
     NETMOD_ASSIGN_OR_RETURN(auto pools, s.pools());
@@ -414,7 +414,7 @@ Result<std::optional<std::string>> Ipam::holder(const net::IpAddress& address) {
 
 Result<std::vector<net::Cidr>> Ipam::blocks_of(const std::string& host) {
   std::vector<net::Cidr> out;
-  NETMOD_TRY(store_.update([&](store::Tx& tx) -> Result<void> {
+  NETMOD_TRY(store_.view([&](store::Tx& tx) -> Result<void> {
     out.clear();
     Session s(tx, now());
     NETMOD_ASSIGN_OR_RETURN(auto recs, s.affinities_of(host));

@@ -80,7 +80,31 @@ class OptimisticTx final : public Tx {
   std::map<std::string, std::optional<std::string>> writes_;
 };
 
+// The read-only view of Store::view().
+class ReadTx final : public Tx {
+ public:
+  explicit ReadTx(Store& store) : store_(store) {}
+  Result<std::optional<KeyValue>> get(std::string_view key) override { return store_.get(key); }
+  Result<std::vector<KeyValue>> list(std::string_view prefix) override { return store_.list(prefix); }
+  void put(std::string_view key, std::string_view) override { wrote_ = std::string(key); }
+  void del(std::string_view key) override { wrote_ = std::string(key); }
+  const std::string& wrote() const { return wrote_; }
+
+ private:
+  Store& store_;
+  std::string wrote_;
+};
+
 }  // namespace
+
+Result<void> Store::view(const UpdateFn& fn) {
+  ReadTx tx(*this);
+  NETMOD_TRY(fn(tx));
+  if (!tx.wrote().empty()) {
+    return make_error(Errc::internal, "write of " + tx.wrote() + " through a read-only view");
+  }
+  return ok();
+}
 
 Result<void> Store::update(const UpdateFn& fn) {
   // Seeded once per thread: std::random_device is a system call.

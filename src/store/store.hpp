@@ -81,6 +81,11 @@ class Store {
   // and the commit compares every key read against the revision seen.
   virtual Result<void> update(const UpdateFn& fn);
 
+  // Runs `fn` for reading only: no lock, no commit. Its reads go straight
+  // to the store (each is consistent; together they are not a snapshot);
+  // a write through the view is an Errc::internal error.
+  Result<void> view(const UpdateFn& fn);
+
   // A short description for messages: "embedded:/var/lib/netmod/netmod.db".
   virtual std::string describe() const = 0;
 };

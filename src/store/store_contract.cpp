@@ -93,6 +93,24 @@ TEST_P(StoreContract, UpdateErrorWritesNothing) {
   EXPECT_FALSE(store_->get("/e/1")->has_value());
 }
 
+TEST_P(StoreContract, ViewReadsAndRefusesWrites) {
+  ASSERT_TRUE(*store_->commit(put("/v/1", "one")));
+  std::string seen;
+  ASSERT_TRUE(store_->view([&](Tx& tx) -> Result<void> {
+    NETMOD_ASSIGN_OR_RETURN(auto kv, tx.get("/v/1"));
+    seen = kv ? kv->value : "";
+    return ok();
+  }));
+  EXPECT_EQ(seen, "one");
+  auto w = store_->view([](Tx& tx) -> Result<void> {
+    tx.put("/v/2", "two");
+    return ok();
+  });
+  ASSERT_FALSE(w);
+  EXPECT_EQ(w.error().code, Errc::internal);
+  EXPECT_FALSE(store_->get("/v/2")->has_value());
+}
+
 TEST_P(StoreContract, ConcurrentUpdatesAreSerialisable) {
   constexpr int kThreads = 4, kIncrements = 100;
   std::vector<std::thread> threads;

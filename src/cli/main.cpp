@@ -3,13 +3,20 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include <cstdlib>
+
 #include "cli/context.hpp"
+#include "plugin/cni/plugin.hpp"
 
 #ifndef NETMOD_VERSION
 #define NETMOD_VERSION "unknown"
 #endif
 
 int main(int argc, char** argv) {
+  // A runtime calls the binary as a CNI plugin with CNI_COMMAND set.
+  if (std::getenv("CNI_COMMAND")) {
+    return netmod::plugin::cni::run([](const char* name) { return std::getenv(name); }, std::cin, std::cout);
+  }
   using namespace netmod::cli;
   Context ctx;
   int exit_code = 0;

@@ -19,8 +19,13 @@ uint64_t id_hash(const std::string& id) {
   return h;
 }
 
-ruleset::TaskRules rules_of(const TaskSpec& t) {
-  return {host_ifname(t.container_id), t.addresses, t.netgroups};
+ruleset::TaskRules rules_of(const TaskSpec& t, const std::string& ifname, int ifindex) {
+  ruleset::TaskRules r;
+  r.host_ifname = ifname;
+  r.addresses = t.addresses;
+  r.netgroups = t.netgroups;
+  r.host_ifindex = ifindex;
+  return r;
 }
 
 bool has_family(const std::vector<net::IpAddress>& addrs, net::Family f) {
@@ -71,7 +76,7 @@ Result<void> Dataplane::apply_host(const HostSpec& host) {
   return nl_.execute(msgs);
 }
 
-Result<void> Dataplane::add_task(const TaskSpec& task, const Netns& task_ns, const HostSpec& host) {
+Result<int> Dataplane::add_task(const TaskSpec& task, const Netns& task_ns, const HostSpec& host) {
   const std::string host_if = host_ifname(task.container_id);
   const rtnl::Mac mac = task_mac(task.container_id);
   const auto gw4 = *net::IpAddress::parse(kGatewayV4);
@@ -100,7 +105,7 @@ Result<void> Dataplane::add_task(const TaskSpec& task, const Netns& task_ns, con
         return make_error(Errc::already_exists, "cannot create veth " + host_if + " / " + task.task_ifname +
                                                     ": an interface of that name already exists");
       }
-      return r;
+      return std::move(r).error();
     }
   }
   Cleanup undo_link([&] {
@@ -108,6 +113,8 @@ Result<void> Dataplane::add_task(const TaskSpec& task, const Netns& task_ns, con
     msgs.push_back(rtnl::del_link(host_if));
     (void)nl_.execute(msgs);
   });
+
+  NETMOD_ASSIGN_OR_RETURN(int hostindex, rtnl::link_index(nl_, host_if));
 
   // 2. The host end's parameters.
   NETMOD_TRY(sysctl::set("net/ipv4/conf/" + host_if + "/proxy_arp", "1"));
@@ -120,7 +127,7 @@ Result<void> Dataplane::add_task(const TaskSpec& task, const Netns& task_ns, con
   }
 
   // 3. The task's rules, in force before any route leads to it.
-  const ruleset::TaskRules rules = rules_of(task);
+  const ruleset::TaskRules rules = rules_of(task, host_if, hostindex);
   NETMOD_TRY(nft_.run(host_commands(host) + ruleset::add_task(rules)));
   Cleanup undo_rules([&] {
     if (!nft_.run(ruleset::remove_task(rules))) {
@@ -149,7 +156,6 @@ Result<void> Dataplane::add_task(const TaskSpec& task, const Netns& task_ns, con
 
   // 5. On the host, one batch: up, neighbours, routes, block blackholes.
   {
-    NETMOD_ASSIGN_OR_RETURN(int hostindex, rtnl::link_index(nl_, host_if));
     std::vector<NlMessage> msgs;
     msgs.push_back(rtnl::set_link_up(host_if));
     for (const auto& a : task.addresses) {
@@ -162,18 +168,21 @@ Result<void> Dataplane::add_task(const TaskSpec& task, const Netns& task_ns, con
 
   undo_rules.cancel();
   undo_link.cancel();
-  return ok();
+  return hostindex;
 }
 
 Result<void> Dataplane::remove_task(const TaskSpec& task) {
-  const ruleset::TaskRules rules = rules_of(task);
+  // The interface's index now if it still exists, else the one recorded.
+  const std::string host_if = host_ifname(task.container_id);
+  auto current = rtnl::link_index(nl_, host_if);
+  const ruleset::TaskRules rules = rules_of(task, host_if, current ? *current : task.host_ifindex);
   if (auto r = nft_.run(ruleset::remove_task(rules)); !r) {
     // Part of it is gone already (a half-done isolate or cleanup): remove
     // what is left element by element.
     for (const auto& cmd : ruleset::remove_task_each(rules)) (void)nft_.run(cmd);
   }
   std::vector<NlMessage> msgs;
-  msgs.push_back(rtnl::del_link(host_ifname(task.container_id)));
+  msgs.push_back(rtnl::del_link(host_if));
   return nl_.execute(msgs, [](int err, const NlMessage&) { return err == ENODEV; });
 }
 

@@ -34,7 +34,7 @@ const char* fam(const net::IpAddress& a) { return a.is_v4() ? "v4" : "v6"; }
 // The elements of one task: (set or map, element text).
 std::vector<std::pair<std::string, std::string>> task_elements(const TaskRules& t) {
   std::vector<std::pair<std::string, std::string>> out;
-  const std::string ifq = "\"" + t.host_ifname + "\"";
+  const std::string ifq = std::to_string(t.host_ifindex);
   out.emplace_back("task_ifs", ifq);
   std::string chain = combination_chain(t.netgroups);
   for (const auto& a : t.addresses) {

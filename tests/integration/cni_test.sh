@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# netmod as a CNI plugin, invoked as runtimes invoke it: environment
+# variables, network config on stdin, namespaces made by the "runtime"
+# (this test) with ip netns.
+. "$(dirname "$0")/lib.sh"
+
+add_host hA 198.18.0.1
+conf() {  # NETGROUPS_JSON [CNI_VERSION] [EXTRA]
+  printf '{"cniVersion": "%s", "name": "netmod-net", "type": "netmod", "netgroups": %s, "datastore": {"path": "%s/cni.db"}, "hostname": "hA", "ipam": {"type": "netmod", "assign_ipv6": true}%s}' \
+    "${2:-1.0.0}" "$1" "$WORK" "${3:-}"
+}
+# cni COMMAND CONTAINER NETNS CONF: prints the answer; the exit code is the plugin's.
+cni() {
+  local netns_env=(); [ -n "$3" ] && netns_env=(CNI_NETNS="/run/netns/$3")
+  echo "$4" | ip netns exec "${HOST_NS[hA]}" env CNI_COMMAND="$1" CNI_CONTAINERID="$2" CNI_IFNAME=eth0 \
+    CNI_PATH=/usr/lib/cni "${netns_env[@]}" "$NETMOD"
+}
+sandbox() { ip netns add "${RUN_ID}-$1"; HOST_NS[$1]="${RUN_ID}-$1"; }
+
+sandbox s1; sandbox s2; sandbox s3
+r1=$(cni ADD c1 "${RUN_ID}-s1" "$(conf '["web"]')") || fail "ADD c1: $r1"
+r2=$(cni ADD c2 "${RUN_ID}-s2" "$(conf '["web"]' 0.4.0)") || fail "ADD c2: $r2"
+r3=$(cni ADD c3 "${RUN_ID}-s3" "$(conf '["db"]')") || fail "ADD c3: $r3"
+a1=$(echo "$r1" | jq -r '.ips[0].address' | cut -d/ -f1)
+a2=$(echo "$r2" | jq -r '.ips[0].address' | cut -d/ -f1)
+a3=$(echo "$r3" | jq -r '.ips[0].address' | cut -d/ -f1)
+echo "# c1=$a1 c2=$a2 c3=$a3"
+check "ADD result has the interface in its sandbox" bash -c "echo '$r1' | jq -e '.interfaces[0].sandbox == \"/run/netns/${RUN_ID}-s1\"'"
+check "each container has its own address" bash -c "[ '$a1' != '$a2' ] && [ '$a2' != '$a3' ] && [ -n '$a1' ]"
+check "same netgroup: c1 pings c2" ip netns exec "${RUN_ID}-s1" ping -c1 -W1 "$a2"
+check_not "different netgroup: c1 cannot ping c3" ip netns exec "${RUN_ID}-s1" ping -c1 -W1 "$a3"
+check "ADD of an existing attachment is an error" bash -c "! echo '$(conf '["web"]')' | ip netns exec ${HOST_NS[hA]} env CNI_COMMAND=ADD CNI_CONTAINERID=c1 CNI_IFNAME=eth0 CNI_NETNS=/run/netns/${RUN_ID}-s1 CNI_PATH=/x $NETMOD"
+
+# Mesos: network_info in args, no CNI_ARGS, a static address, the 0.2.0 result.
+sandbox m1
+mesos_args=', "args": {"org.apache.mesos": {"network_info": {"name": "netmod-net", "groups": ["web"], "labels": {"labels": [{"key": "app", "value": "probe"}]}, "ip_addresses": [{"ip_address": "10.65.0.99"}]}}}'
+rm=$(cni ADD m1 "${RUN_ID}-m1" "$(conf '[]' 0.2.0 "$mesos_args")") || fail "Mesos ADD: $rm"
+check "Mesos ADD answers ip4 with the static address" bash -c "echo '$rm' | jq -e '.ip4.ip == \"10.65.0.99/32\"'"
+check "Mesos task in group web reaches c1" ip netns exec "${RUN_ID}-m1" ping -c1 -W1 "$a1"
+check "Mesos DEL without CNI_NETNS (checkpointed config)" cni DEL m1 "" "$(conf '[]' 0.2.0 "$mesos_args")"
+
+check "DEL c1" cni DEL c1 "${RUN_ID}-s1" "$(conf '["web"]')"
+check "DEL c1 twice" cni DEL c1 "${RUN_ID}-s1" "$(conf '["web"]')"
+ip netns del "${RUN_ID}-s2"
+check "DEL after the namespace is gone" cni DEL c2 "${RUN_ID}-s2" "$(conf '["web"]' 0.4.0)"
+check "DEL c3" cni DEL c3 "${RUN_ID}-s3" "$(conf '["db"]')"
+check "nothing left on the host" nothing_left hA
+printf '{"datastore": {"path": "%s/cni.db"}, "hostname": "hA"}\n' "$WORK" > "$WORK/cni.conf"
+check "every address was released" bash -c "[ \"\$($NETMOD --config $WORK/cni.conf ipam show --json | jq length)\" = 0 ]"
+finish

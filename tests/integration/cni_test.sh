@@ -39,12 +39,43 @@ check "Mesos ADD answers ip4 with the static address" bash -c "echo '$rm' | jq -
 check "Mesos task in group web reaches c1" ip netns exec "${RUN_ID}-m1" ping -c1 -W1 "$a1"
 check "Mesos DEL without CNI_NETNS (checkpointed config)" cni DEL m1 "" "$(conf '[]' 0.2.0 "$mesos_args")"
 
+# CHECK verifies what ADD made, and notices what is missing.
+check "CHECK of a healthy attachment" cni CHECK c1 "${RUN_ID}-s1" "$(conf '["web"]' 1.0.0 ", \"prevResult\": $r1")"
+ip netns exec "${HOST_NS[hA]}" ip route del "$a1/32"
+check_not "CHECK notices a missing route" cni CHECK c1 "${RUN_ID}-s1" "$(conf '["web"]' 1.0.0 ", \"prevResult\": $r1")"
+
+# GC frees every attachment of the network that is not listed as valid.
+sandbox s4
+r4=$(cni ADD c4 "${RUN_ID}-s4" "$(conf '["web"]')") || fail "ADD c4: $r4"
+valid=', "cni.dev/valid-attachments": [{"containerID": "c1", "ifname": "eth0"}, {"containerID": "c2", "ifname": "eth0"}, {"containerID": "c3", "ifname": "eth0"}]'
+check "GC" bash -c "echo '$(conf '["web"]' 1.1.0 "$valid")' | ip netns exec ${HOST_NS[hA]} env CNI_COMMAND=GC CNI_PATH=/usr/lib/cni $NETMOD"
+check "GC removed c4's interface" bash -c "! ip netns exec ${RUN_ID}-s4 ip link show eth0"
+check "GC kept c2" ip netns exec "${RUN_ID}-s2" ip link show eth0
+
 check "DEL c1" cni DEL c1 "${RUN_ID}-s1" "$(conf '["web"]')"
 check "DEL c1 twice" cni DEL c1 "${RUN_ID}-s1" "$(conf '["web"]')"
 ip netns del "${RUN_ID}-s2"
 check "DEL after the namespace is gone" cni DEL c2 "${RUN_ID}-s2" "$(conf '["web"]' 0.4.0)"
 check "DEL c3" cni DEL c3 "${RUN_ID}-s3" "$(conf '["db"]')"
 check "nothing left on the host" nothing_left hA
+# IPAM plugin mode: Debian's bridge plugin makes the interfaces, netmod
+# only the addresses (and the bridge's gateway address).
+if [ -x /usr/lib/cni/bridge ]; then
+  bconf() { printf '{"cniVersion": "1.0.0", "name": "bridged", "type": "bridge", "bridge": "nmbr0", "isGateway": true, "ipam": {"type": "netmod", "ipv4_pools": ["10.66.0.0/24"], "datastore": {"path": "%s/cni.db"}, "hostname": "hA"}}' "$WORK"; }
+  mkdir -p "$WORK/cnibin"; ln -sf "$NETMOD" "$WORK/cnibin/netmod"
+  bridged() { echo "$(bconf)" | ip netns exec "${HOST_NS[hA]}" env CNI_COMMAND="$1" CNI_CONTAINERID="$2" CNI_IFNAME=eth0 CNI_PATH="$WORK/cnibin:/usr/lib/cni" CNI_NETNS="/run/netns/${RUN_ID}-$2" /usr/lib/cni/bridge; }
+  sandbox b1; sandbox b2
+  rb1=$(bridged ADD b1) || fail "bridge ADD b1: $rb1"
+  rb2=$(bridged ADD b2) || fail "bridge ADD b2: $rb2"
+  ab2=$(echo "$rb2" | jq -r '.ips[0].address' | cut -d/ -f1)
+  check "IPAM mode: addresses come from the named pool with its prefix" bash -c "echo '$rb1' | jq -e '.ips[0].address | startswith(\"10.66.0.\") and endswith(\"/24\")'"
+  check "IPAM mode: bridged containers talk" ip netns exec "${RUN_ID}-b1" ping -c1 -W1 "$ab2"
+  check "IPAM mode DEL" bridged DEL b1
+  check "IPAM mode DEL b2" bridged DEL b2
+else
+  fail "Debian's bridge plugin (containernetworking-plugins) is not installed"
+fi
+
 printf '{"datastore": {"path": "%s/cni.db"}, "hostname": "hA"}\n' "$WORK" > "$WORK/cni.conf"
-check "every address was released" bash -c "[ \"\$($NETMOD --config $WORK/cni.conf ipam show --json | jq length)\" = 0 ]"
+check "every address was released (but the bridge's gateway)" bash -c "[ \"\$($NETMOD --config $WORK/cni.conf ipam show --json | jq '[.[] | select(.handle | startswith(\"netmod-gateway:\") | not)] | length')\" = 0 ]"
 finish

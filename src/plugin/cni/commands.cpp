@@ -1,0 +1,181 @@
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "common/cleanup.hpp"
+#include "dataplane/dataplane.hpp"
+#include "ipam/ipam.hpp"
+#include "plugin/cni/invocation.hpp"
+#include "plugin/isolation.hpp"
+
+namespace netmod::plugin::cni::detail {
+
+using json = nlohmann::json;
+
+std::string endpoint_id(const Invocation& inv) { return inv.container_id + ":" + inv.ifname; }
+
+namespace {
+
+// The label that files an attachment under its network, for GC.
+constexpr const char* kNetworkLabel = "netmod.cni.network";
+
+// IPAM plugin mode: the address a bridge-like plugin uses as the gateway of
+// a pool. One per pool, held under its own handle so no task gets it.
+Result<net::IpAddress> pool_gateway(ipam::Ipam& ipam, const Invocation& inv, const ipam::Pool& pool) {
+  std::string handle = "netmod-gateway:" + pool.cidr.str();
+  NETMOD_ASSIGN_OR_RETURN(auto held, ipam.handle(handle));
+  if (held && !held->addresses.empty()) return held->addresses.front();
+  bool v4 = pool.family() == net::Family::v4;
+  NETMOD_ASSIGN_OR_RETURN(auto r, ipam.allocate({handle, inv.host, v4 ? 1u : 0u, v4 ? 0u : 1u, {}, {pool.cidr}}));
+  return v4 ? r.v4.at(0) : r.v6.at(0);
+}
+
+// The result of IPAM plugin mode: addresses with their pool's prefix and
+// gateway, no interfaces (the calling plugin makes those).
+Result<std::string> ipam_result(ipam::Ipam& ipam, const Invocation& inv, const std::vector<net::IpAddress>& addrs) {
+  NETMOD_ASSIGN_OR_RETURN(auto pools, ipam.pools());
+  AddResult res;
+  for (const auto& a : addrs) {
+    const ipam::Pool* pool = ipam::find_pool(pools, a);
+    if (!pool) return make_error(Errc::internal, "address " + a.str() + " lies in no pool");
+    NETMOD_ASSIGN_OR_RETURN(auto gw, pool_gateway(ipam, inv, *pool));
+    res.ips.push_back({a, pool->cidr.prefix_len(), gw, std::nullopt});
+  }
+  return result_json(inv.cni_version, res);
+}
+
+}  // namespace
+
+Result<std::string> add(const Invocation& inv) {
+  NETMOD_ASSIGN_OR_RETURN(auto store, config::open_store(inv.cfg.datastore));
+  ipam::Ipam ipam(*store, config::ipam_options(inv.cfg));
+  const std::string handle = endpoint_id(inv);
+  NETMOD_ASSIGN_OR_RETURN(auto existing, Endpoints(*store).get(inv.host, handle));
+  NETMOD_ASSIGN_OR_RETURN(auto held, ipam.handle(handle));
+  if (existing || (inv.ipam_only && held)) {
+    return make_error(Errc::already_exists, "container " + inv.container_id + " already has interface " + inv.ifname);
+  }
+  ipam::Attributes attrs = inv.attrs;
+  attrs.labels[kNetworkLabel] = inv.conf["name"].get<std::string>();
+  if (!inv.pools.empty()) NETMOD_TRY(ipam.ensure_pools(inv.pools));
+  Cleanup release([&] { (void)ipam.release_handle(handle); });
+  std::vector<net::IpAddress> addrs;
+  if (!inv.static_ips.empty()) {
+    NETMOD_ASSIGN_OR_RETURN(auto r, ipam.reserve({handle, inv.host, inv.static_ips, attrs}));
+    addrs.insert(addrs.end(), r.v4.begin(), r.v4.end());
+    addrs.insert(addrs.end(), r.v6.begin(), r.v6.end());
+  }
+  if (inv.want_v4 + inv.want_v6 > 0) {
+    NETMOD_ASSIGN_OR_RETURN(auto r, ipam.allocate({handle, inv.host, inv.want_v4, inv.want_v6, attrs, inv.pools}));
+    addrs.insert(addrs.end(), r.v4.begin(), r.v4.end());
+    addrs.insert(addrs.end(), r.v6.begin(), r.v6.end());
+  }
+  if (addrs.empty()) return make_error(Errc::invalid_argument, "network config asks for no address (assign_ipv4 and assign_ipv6 are false)");
+  if (inv.ipam_only) {
+    NETMOD_ASSIGN_OR_RETURN(auto out, ipam_result(ipam, inv, addrs));
+    release.cancel();
+    return out;
+  }
+  IsolateParams p;
+  p.host = inv.host;
+  p.container_id = handle;
+  p.netns_path = inv.netns;
+  p.task_ifname = inv.ifname;
+  p.addresses = addrs;
+  p.attrs = inv.attrs;
+  p.mtu = inv.cfg.mtu;
+  NETMOD_TRY(isolate(*store, ipam, p));
+  release.cancel();
+
+  AddResult res;
+  res.interfaces.push_back({inv.ifname, dataplane::rtnl::mac_str(dataplane::task_mac(handle)), inv.netns});
+  bool v4 = false, v6 = false;
+  for (const auto& a : addrs) {
+    auto gw = *net::IpAddress::parse(a.is_v4() ? dataplane::kGatewayV4 : dataplane::kHostLinkLocal);
+    res.ips.push_back({a, a.bits(), gw, 0});
+    (a.is_v4() ? v4 : v6) = true;
+  }
+  if (v4) res.routes.push_back({*net::Cidr::parse("0.0.0.0/0"), std::nullopt});
+  if (v6) res.routes.push_back({*net::Cidr::parse("::/0"), std::nullopt});
+  return result_json(inv.cni_version, res);
+}
+
+Result<void> del(const Invocation& inv) {
+  NETMOD_ASSIGN_OR_RETURN(auto store, config::open_store(inv.cfg.datastore));
+  ipam::Ipam ipam(*store, config::ipam_options(inv.cfg));
+  if (!inv.ipam_only) NETMOD_TRY(cleanup(*store, inv.host, endpoint_id(inv)));
+  NETMOD_TRY(ipam.release_handle(endpoint_id(inv)));
+  return ok();
+}
+
+Result<void> check(const Invocation& inv) {
+  NETMOD_ASSIGN_OR_RETURN(auto store, config::open_store(inv.cfg.datastore));
+  ipam::Ipam ipam(*store, config::ipam_options(inv.cfg));
+  const std::string id = endpoint_id(inv);
+  NETMOD_ASSIGN_OR_RETURN(auto held, ipam.handle(id));
+  if (!held || held->addresses.empty()) return make_error(Errc::not_found, "attachment " + id + " holds no address");
+  // prevResult: every address it names must be this attachment's.
+  if (inv.conf.contains("prevResult") && inv.conf["prevResult"].contains("ips")) {
+    for (const auto& ip : inv.conf["prevResult"]["ips"]) {
+      std::string text = ip.value("address", "");
+      auto a = net::IpAddress::parse(text.substr(0, text.find('/')));
+      if (!a) return make_error(Errc::invalid_argument, "prevResult: " + a.error().message);
+      if (std::find(held->addresses.begin(), held->addresses.end(), *a) == held->addresses.end()) {
+        return make_error(Errc::invalid_argument, "prevResult address " + a->str() + " is not held by " + id);
+      }
+    }
+  }
+  if (inv.ipam_only) return ok();
+  NETMOD_ASSIGN_OR_RETURN(auto rec, Endpoints(*store).get(inv.host, id));
+  if (!rec) return make_error(Errc::not_found, "attachment " + id + " is not wired on host " + inv.host);
+  NETMOD_ASSIGN_OR_RETURN(auto dp, dataplane::Dataplane::open());
+  auto host_index = dataplane::rtnl::link_index(dp.netlink(), rec->host_ifname);
+  if (!host_index) return make_error(Errc::not_found, "host interface " + rec->host_ifname + " is missing");
+  std::set<std::string> routed;
+  for (auto fam : {net::Family::v4, net::Family::v6}) {
+    NETMOD_ASSIGN_OR_RETURN(auto routes, dataplane::rtnl::list_netmod_routes(dp.netlink(), fam));
+    for (const auto& r : routes) {
+      if (r.oif == *host_index) routed.insert(r.dst.network().str());
+    }
+  }
+  for (const auto& a : rec->addresses) {
+    if (!routed.count(a.str())) return make_error(Errc::not_found, "route to " + a.str() + " is missing");
+  }
+  NETMOD_ASSIGN_OR_RETURN(auto rules, dp.nft().run("list map inet netmod to_" + std::string("v4")));
+  for (const auto& a : rec->addresses) {
+    if (a.is_v4() && rules.find(a.str() + " : ") == std::string::npos) {
+      return make_error(Errc::not_found, "the isolation rule of " + a.str() + " is missing");
+    }
+  }
+  if (!inv.netns.empty()) {
+    NETMOD_ASSIGN_OR_RETURN(auto ns, dataplane::Netns::open(inv.netns));
+    bool found = false;
+    NETMOD_TRY(dataplane::with_netns(ns, [&]() -> Result<void> {
+      NETMOD_ASSIGN_OR_RETURN(auto sock, dataplane::NetlinkSocket::open());
+      found = static_cast<bool>(dataplane::rtnl::link_index(sock, inv.ifname));
+      return ok();
+    }));
+    if (!found) return make_error(Errc::not_found, "interface " + inv.ifname + " is missing in " + inv.netns);
+  }
+  return ok();
+}
+
+Result<void> gc(const Invocation& inv) {
+  NETMOD_ASSIGN_OR_RETURN(auto store, config::open_store(inv.cfg.datastore));
+  ipam::Ipam ipam(*store, config::ipam_options(inv.cfg));
+  std::set<std::string> valid;
+  for (const auto& v : inv.conf.value("cni.dev/valid-attachments", json::array())) {
+    valid.insert(v.value("containerID", "") + ":" + v.value("ifname", ""));
+  }
+  const std::string network = inv.conf["name"].get<std::string>();
+  NETMOD_ASSIGN_OR_RETURN(auto snap, ipam.snapshot());
+  for (const auto& h : snap.handles) {
+    auto it = h.attrs.labels.find(kNetworkLabel);
+    if (it == h.attrs.labels.end() || it->second != network || valid.count(h.handle)) continue;
+    if (!inv.ipam_only) NETMOD_TRY(cleanup(*store, h.host, h.handle));
+    NETMOD_TRY(ipam.release_handle(h.handle));
+  }
+  return ok();
+}
+
+}  // namespace netmod::plugin::cni::detail

@@ -10,7 +10,7 @@ JOBS ?= $(shell nproc)
 DEBS := cmake g++ make pkg-config \
         nlohmann-json3-dev libcli11-dev libsqlite3-dev libmnl-dev libnftables-dev \
         libgtest-dev libgmock-dev libbenchmark-dev \
-        iproute2 nftables util-linux procps iputils-ping netcat-openbsd jq iperf3 \
+        iproute2 nftables util-linux procps iputils-ping netcat-openbsd jq iperf3 sqlite3 \
         containernetworking-plugins hyperfine
 
 .PHONY: deps build test bench demo clean

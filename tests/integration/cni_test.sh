@@ -52,6 +52,28 @@ check "GC" bash -c "echo '$(conf '["web"]' 1.1.0 "$valid")' | ip netns exec ${HO
 check "GC removed c4's interface" bash -c "! ip netns exec ${RUN_ID}-s4 ip link show eth0"
 check "GC kept c2" ip netns exec "${RUN_ID}-s2" ip link show eth0
 
+# A static address another attachment holds: netmod's code 102, nothing left.
+sandbox s5
+out=$(cni ADD c5 "${RUN_ID}-s5" "$(conf '["web"]' 1.0.0 ", \"runtimeConfig\": {\"ips\": [\"$a1/32\"]}")")
+check "static address in use is code 102" bash -c "[ \"\$(echo '$out' | jq .code)\" = 102 ]"
+check "the refused container got no interface" bash -c "! ip netns exec ${RUN_ID}-s5 ip link show eth0"
+
+# A datastore locked by another process: code 11, try again later.
+(echo "BEGIN IMMEDIATE;"; sleep 2; echo "ROLLBACK;") | sqlite3 "$WORK/cni.db" &
+locker=$!; sleep 0.3
+out=$(cni ADD c5 "${RUN_ID}-s5" "$(conf '["web"]' 1.0.0 '' | jq -c '.datastore.busy_timeout_ms = 200')")
+check "locked datastore is code 11" bash -c "[ \"\$(echo '$out' | jq .code)\" = 11 ]"
+wait "$locker"
+
+# 16 ADDs at once: all succeed, all addresses distinct; then 16 DELs.
+for i in $(seq 16); do sandbox "p$i"; done
+for i in $(seq 16); do (cni ADD "p$i" "${RUN_ID}-p$i" "$(conf '["par"]')" > "$WORK/p$i.out"; echo $? > "$WORK/p$i.rc") & done
+wait
+check "16 concurrent ADDs all succeed" bash -c "[ \"\$(cat $WORK/p*.rc | sort -u)\" = 0 ]"
+check "16 concurrent ADDs got 16 distinct addresses" bash -c "[ \$(jq -r '.ips[0].address' $WORK/p*.out | sort -u | wc -l) = 16 ]"
+for i in $(seq 16); do cni DEL "p$i" "${RUN_ID}-p$i" "$(conf '["par"]')" & done
+wait
+
 check "DEL c1" cni DEL c1 "${RUN_ID}-s1" "$(conf '["web"]')"
 check "DEL c1 twice" cni DEL c1 "${RUN_ID}-s1" "$(conf '["web"]')"
 ip netns del "${RUN_ID}-s2"

@@ -28,7 +28,7 @@ Call invoke(std::map<std::string, std::string> env, const std::string& stdin_tex
 
 const std::map<std::string, std::string> kAddEnv = {
     {"CNI_COMMAND", "ADD"}, {"CNI_CONTAINERID", "c1"}, {"CNI_IFNAME", "eth0"},
-    {"CNI_NETNS", "/run/netns/x"}, {"CNI_PATH", "/usr/lib/cni"}};
+    {"CNI_NETNS", "/proc/self/ns/net"}, {"CNI_PATH", "/usr/lib/cni"}};
 
 const std::string kConf =
     R"({"cniVersion": "1.0.0", "name": "n", "type": "netmod", "datastore": {"path": "/proc/netmod-test-cannot-exist/x.db"}})";
@@ -75,6 +75,13 @@ TEST(CniPlugin, BadConfigAndEnvironment) {
   env = kAddEnv;
   env["CNI_ARGS"] = "K8S_POD_NAME=web;Colour=blue";
   expect_error(invoke(env, kConf), 4, "unknown key \"Colour\"");
+  env = kAddEnv;
+  env["CNI_NETNS"] = "/etc/hostname";
+  expect_error(invoke(env, kConf), 4, "CNI_NETNS: /etc/hostname is not a network namespace");
+  env["CNI_NETNS"] = "/run/netns/does-not-exist-netmod";
+  expect_error(invoke(env, kConf), 4, "does not exist");
+  expect_error(invoke(kAddEnv, R"({"cniVersion": "1.0.0", "name": "n", "type": "netmod", "prevResult": {"cniVersion": "0.4.0", "ips": []}})"),
+               7, "prevResult is version \"0.4.0\"");
   env["CNI_COMMAND"] = "FROB";
   expect_error(invoke(env, kConf), 4, "not a CNI command");
 }

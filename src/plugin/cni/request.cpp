@@ -1,6 +1,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "dataplane/netns.hpp"
 #include "plugin/cni/invocation.hpp"
 
 namespace netmod::plugin::cni::detail {
@@ -100,6 +101,18 @@ std::optional<Failure> parse_request(const Getenv& getenv, const std::string& in
   inv.netns = env_or(getenv, "CNI_NETNS");
   if ((inv.command == "ADD" || inv.command == "CHECK") && inv.netns.empty()) {
     return fail(Code::invalid_env, "CNI_NETNS is not set");
+  }
+  if (inv.command == "ADD" || inv.command == "CHECK") {
+    auto ns = dataplane::Netns::open(inv.netns);
+    if (!ns) return fail(Code::invalid_env, "CNI_NETNS: " + ns.error().message);
+  }
+  if (conf.contains("prevResult")) {
+    const json& prev = conf["prevResult"];
+    if (!prev.is_object()) return fail(Code::invalid_config, "prevResult must be an object");
+    if (prev.contains("cniVersion") && prev["cniVersion"] != conf["cniVersion"]) {
+      return fail(Code::invalid_config, "prevResult is version " + prev["cniVersion"].dump() +
+                                            " but the network config is " + conf["cniVersion"].dump());
+    }
   }
 
   auto cfg = netmod_config(conf, conf["name"].get<std::string>());

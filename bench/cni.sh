@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# CNI ADD and DEL, median and p95 over N attachments into existing
+# namespaces, for netmod (with netgroup rules) and Debian's reference
+# plugins ptp+host-local and bridge+host-local, in the same run (root;
+# everything in namespaces this script creates).
+#   bench/cni.sh [BUILD_DIR] [N=100]
+set -euo pipefail
+build=$(cd "${1:-build}" && pwd)
+n=${2:-100}
+id="nmc$$"
+work=$(mktemp -d /tmp/netmod-cnibench-XXXXXX)
+cleanup() {
+  for ns in $(ip netns list | awk '{print $1}' | grep "^$id-" || true); do ip netns del "$ns"; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+ip netns add "$id-host"; ip -n "$id-host" link set lo up; ip -n "$id-host" addr add 198.18.0.1/32 dev lo
+mkdir -p "$work/bin"; ln -s "$build/netmod" "$work/bin/netmod"
+for p in ptp bridge host-local; do ln -s "/usr/lib/cni/$p" "$work/bin/$p"; done
+
+netmod_conf=$(printf '{"cniVersion": "1.0.0", "name": "bench", "type": "netmod", "netgroups": ["g1"], "datastore": {"path": "%s/netmod.db"}, "hostname": "h"}' "$work")
+ptp_conf=$(printf '{"cniVersion": "1.0.0", "name": "bench", "type": "ptp", "ipam": {"type": "host-local", "subnet": "10.201.0.0/16", "dataDir": "%s/hl-ptp"}}' "$work")
+bridge_conf=$(printf '{"cniVersion": "1.0.0", "name": "bench", "type": "bridge", "bridge": "nmbench0", "isGateway": true, "ipam": {"type": "host-local", "subnet": "10.202.0.0/16", "dataDir": "%s/hl-br"}}' "$work")
+
+# run PLUGIN CONF COMMAND I: one call, prints milliseconds.
+run() {
+  local t0=$EPOCHREALTIME
+  echo "$2" | ip netns exec "$id-host" env CNI_COMMAND="$3" CNI_CONTAINERID="c$4" CNI_IFNAME=eth0 \
+    CNI_NETNS="/run/netns/$id-s$4" CNI_PATH="$work/bin" "$work/bin/$1" >/dev/null || echo "FAILED $1 $3 $4" >&2
+  local t1=$EPOCHREALTIME
+  echo "(${t1/./} - ${t0/./}) / 1000" | bc -l
+}
+stats() { sort -n | awk '{a[NR]=$1} END {printf "median %6.2f ms  p95 %6.2f ms", a[int((NR+1)/2)], a[int(NR*0.95)]}'; }
+
+for i in $(seq "$n"); do ip netns add "$id-s$i"; done
+# A start-up call of each, so no plugin pays for cold caches in the timings.
+for p in netmod ptp bridge; do :; done
+declare -A add del
+for p in netmod ptp bridge; do
+  conf_var="${p}_conf"; conf=${!conf_var}
+  add[$p]=$(for i in $(seq "$n"); do run "$p" "$conf" ADD "$i"; done | stats)
+  del[$p]=$(for i in $(seq "$n"); do run "$p" "$conf" DEL "$i"; done | stats)
+  left=$(ip -n "$id-host" -o link | grep -cE "nm[0-9a-f]{12}|veth" || true)
+  echo "$p: ADD ${add[$p]} | DEL ${del[$p]} | host interfaces left after DEL: $left"
+done

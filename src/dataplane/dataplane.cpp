@@ -6,6 +6,10 @@
 #include "common/cleanup.hpp"
 #include "dataplane/sysctl.hpp"
 
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+
 namespace netmod::dataplane {
 
 namespace {
@@ -68,6 +72,20 @@ std::string Dataplane::host_commands(const HostSpec& host) {
   return ruleset::base() + ruleset::pools(host.pools);
 }
 
+Result<bool> Dataplane::chain_exists(const std::string& chain) {
+  NETMOD_ASSIGN_OR_RETURN(NetlinkSocket sock, NetlinkSocket::open(NETLINK_NETFILTER));
+  NlMessage m(static_cast<uint16_t>((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETCHAIN), 0, "looking up chain " + chain);
+  auto* nfg = m.put_family_header<nfgenmsg>();
+  nfg->nfgen_family = NFPROTO_INET;
+  nfg->version = NFNETLINK_V0;
+  m.put_str(NFTA_CHAIN_TABLE, "netmod");
+  m.put_str(NFTA_CHAIN_NAME, chain);
+  auto r = sock.request(m, [](const nlmsghdr*) {});
+  if (r) return true;
+  if (r.error().code == Errc::not_found) return false;
+  return std::move(r).error();
+}
+
 Result<void> Dataplane::apply_host(const HostSpec& host) {
   NETMOD_TRY(ensure_host_sysctls());
   NETMOD_TRY(nft_.run(host_commands(host)));
@@ -126,9 +144,28 @@ Result<int> Dataplane::add_task(const TaskSpec& task, const Netns& task_ns, cons
     NETMOD_TRY(sysctl::set("net/ipv6/conf/" + host_if + "/proxy_ndp", "1"));
   }
 
-  // 3. The task's rules, in force before any route leads to it.
+  // 3. The task's rules, in force before any route leads to it. Chains are
+  // written only when missing: rewriting rules on every call would make
+  // the kernel free old rules (and wait for it) each time.
   const ruleset::TaskRules rules = rules_of(task, host_if, hostindex);
-  NETMOD_TRY(nft_.run(host_commands(host) + ruleset::add_task(rules)));
+  std::string cmds;
+  NETMOD_ASSIGN_OR_RETURN(bool have_base, chain_exists("antispoof"));
+  cmds += have_base ? ruleset::add_pools(host.pools) : host_commands(host);
+  std::string comb = ruleset::combination_chain(task.netgroups);
+  bool have_comb = comb == "c_isolated" || comb == "c_public" ? have_base : false;
+  if (!have_comb) {
+    NETMOD_ASSIGN_OR_RETURN(have_comb, chain_exists(comb));
+  }
+  if (!have_comb) {
+    cmds += ruleset::combination(task.netgroups);
+  } else {
+    // Netgroup sets of a known combination exist; only elements go in.
+    for (const auto& g : task.netgroups) {
+      cmds += "add set inet netmod " + ruleset::netgroup_set(g, net::Family::v4) + " { type ipv4_addr; }\n";
+      cmds += "add set inet netmod " + ruleset::netgroup_set(g, net::Family::v6) + " { type ipv6_addr; }\n";
+    }
+  }
+  NETMOD_TRY(nft_.run(cmds + ruleset::task_elements_only(rules)));
   Cleanup undo_rules([&] {
     if (!nft_.run(ruleset::remove_task(rules))) {
       for (const auto& cmd : ruleset::remove_task_each(rules)) (void)nft_.run(cmd);

@@ -77,6 +77,8 @@ class Dataplane {
  private:
   Dataplane(NetlinkSocket nl, Nft nft) : nl_(std::move(nl)), nft_(std::move(nft)) {}
   Result<void> ensure_host_sysctls();
+  // Whether netmod's table has this chain (one netfilter netlink request).
+  Result<bool> chain_exists(const std::string& chain);
   std::string host_commands(const HostSpec& host);
 
   NetlinkSocket nl_;

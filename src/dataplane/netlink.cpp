@@ -66,8 +66,8 @@ NetlinkSocket::~NetlinkSocket() {
   if (sock_) mnl_socket_close(sock_);
 }
 
-Result<NetlinkSocket> NetlinkSocket::open() {
-  mnl_socket* s = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+Result<NetlinkSocket> NetlinkSocket::open(int protocol) {
+  mnl_socket* s = mnl_socket_open2(protocol, SOCK_CLOEXEC);
   if (!s) return sys_error("opening rtnetlink socket");
   if (mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) < 0) {
     Error e = sys_error("binding rtnetlink socket");

@@ -49,7 +49,7 @@ class NetlinkSocket {
  public:
   // A NETLINK_ROUTE socket in the calling thread's network namespace (it
   // stays bound to that namespace wherever the thread goes afterwards).
-  static Result<NetlinkSocket> open();
+  static Result<NetlinkSocket> open(int protocol = NETLINK_ROUTE);
   NetlinkSocket(NetlinkSocket&&) noexcept;
   NetlinkSocket& operator=(NetlinkSocket&&) noexcept;
   ~NetlinkSocket();

@@ -116,39 +116,48 @@ std::string pools(const std::vector<PoolRules>& pools) {
     s += "flush set " + t + " pools_" + f + "\n";
     s += "flush set " + t + " nat_" + f + "\n";
   }
+  return s + add_pools(pools);
+}
+
+std::string combination(const std::vector<std::string>& netgroups) {
+  const std::string t = kTable;
+  std::string s;
+  for (const auto& g : netgroups) {
+    s += "add set " + t + " " + netgroup_set(g, net::Family::v4) + " { type ipv4_addr; }\n";
+    s += "add set " + t + " " + netgroup_set(g, net::Family::v6) + " { type ipv6_addr; }\n";
+  }
+  std::string chain = combination_chain(netgroups);
+  if (chain == "c_isolated" || chain == "c_public") return s;  // part of the base
+  // The chain's rules depend only on the combination, so rewriting them
+  // when the chain exists changes nothing (and happens atomically).
+  s += "add chain " + t + " " + chain + "\n";
+  s += "flush chain " + t + " " + chain + "\n";
+  for (const auto& g : netgroups) {
+    s += "add rule " + t + " " + chain + " ip saddr @" + netgroup_set(g, net::Family::v4) + " accept\n";
+    s += "add rule " + t + " " + chain + " ip6 saddr @" + netgroup_set(g, net::Family::v6) + " accept\n";
+  }
+  s += "add rule " + t + " " + chain + " drop\n";
+  return s;
+}
+
+std::string task_elements_only(const TaskRules& task) {
+  std::string s;
+  for (const auto& [set, elem] : task_elements(task)) {
+    s += "add element " + std::string(kTable) + " " + set + " { " + elem + " }\n";
+  }
+  return s;
+}
+
+std::string add_task(const TaskRules& task) { return combination(task.netgroups) + task_elements_only(task); }
+
+std::string add_pools(const std::vector<PoolRules>& pools) {
+  const std::string t = kTable;
+  std::string s;
   for (const auto& p : pools) {
     std::string f = p.cidr.family() == net::Family::v4 ? "v4" : "v6";
     s += "add element " + t + " pools_" + f + " { " + p.cidr.str() + " }\n";
     if (p.nat_outgoing) s += "add element " + t + " nat_" + f + " { " + p.cidr.str() + " }\n";
   }
-  return s;
-}
-
-std::string add_task(const TaskRules& task) {
-  const std::string t = kTable;
-  std::string s;
-  std::string chain = combination_chain(task.netgroups);
-  if (chain != "c_isolated" && chain != "c_public") {
-    for (const auto& g : task.netgroups) {
-      s += "add set " + t + " " + netgroup_set(g, net::Family::v4) + " { type ipv4_addr; }\n";
-      s += "add set " + t + " " + netgroup_set(g, net::Family::v6) + " { type ipv6_addr; }\n";
-    }
-    // The chain's rules depend only on the combination, so rewriting them
-    // when the chain exists changes nothing (and happens atomically).
-    s += "add chain " + t + " " + chain + "\n";
-    s += "flush chain " + t + " " + chain + "\n";
-    for (const auto& g : task.netgroups) {
-      s += "add rule " + t + " " + chain + " ip saddr @" + netgroup_set(g, net::Family::v4) + " accept\n";
-      s += "add rule " + t + " " + chain + " ip6 saddr @" + netgroup_set(g, net::Family::v6) + " accept\n";
-    }
-    s += "add rule " + t + " " + chain + " drop\n";
-  } else {
-    for (const auto& g : task.netgroups) {
-      s += "add set " + t + " " + netgroup_set(g, net::Family::v4) + " { type ipv4_addr; }\n";
-      s += "add set " + t + " " + netgroup_set(g, net::Family::v6) + " { type ipv6_addr; }\n";
-    }
-  }
-  for (const auto& [set, elem] : task_elements(task)) s += "add element " + t + " " + set + " { " + elem + " }\n";
   return s;
 }
 

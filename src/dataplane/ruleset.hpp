@@ -51,6 +51,14 @@ std::string combination_chain(const std::vector<std::string>& netgroups);   // "
 std::string base();
 // Replaces the pool sets (for nat-outgoing and "outside every pool").
 std::string pools(const std::vector<PoolRules>& pools);
+// Adds the pools to the pool sets without removing any (what isolate does:
+// it never flushes; changed or removed pools are applied by reconcile).
+std::string add_pools(const std::vector<PoolRules>& pools);
+// The sets and chain of a task's netgroup combination (idempotent, but it
+// rewrites the chain's rules: only needed when the chain does not exist).
+std::string combination(const std::vector<std::string>& netgroups);
+// The task's elements alone.
+std::string task_elements_only(const TaskRules& t);
 // Everything one task needs, idempotent.
 std::string add_task(const TaskRules& t);
 // Removes one task's elements (fails if any is absent; see remove_task_each).

@@ -150,7 +150,10 @@ Result<int> Dataplane::add_task(const TaskSpec& task, const Netns& task_ns, cons
   const ruleset::TaskRules rules = rules_of(task, host_if, hostindex);
   std::string cmds;
   NETMOD_ASSIGN_OR_RETURN(bool have_base, chain_exists("antispoof"));
-  cmds += have_base ? ruleset::add_pools(host.pools) : host_commands(host);
+  // Pools go in with the base; later pool changes are applied by reconcile
+  // (adding to an interval set makes nft read the table's elements, which
+  // would make every isolate cost grow with the number of tasks).
+  if (!have_base) cmds += host_commands(host);
   std::string comb = ruleset::combination_chain(task.netgroups);
   bool have_comb = comb == "c_isolated" || comb == "c_public" ? have_base : false;
   if (!have_comb) {

@@ -34,7 +34,7 @@ const char* fam(const net::IpAddress& a) { return a.is_v4() ? "v4" : "v6"; }
 // The elements of one task: (set or map, element text).
 std::vector<std::pair<std::string, std::string>> task_elements(const TaskRules& t) {
   std::vector<std::pair<std::string, std::string>> out;
-  const std::string ifq = std::to_string(t.host_ifindex);
+  const std::string ifq = "\"" + t.host_ifname + "\"";
   out.emplace_back("task_ifs", ifq);
   std::string chain = combination_chain(t.netgroups);
   for (const auto& a : t.addresses) {
@@ -67,12 +67,13 @@ std::string base() {
   s += "add table " + t + "\n";
   s += "add map " + t + " to_v4 { type ipv4_addr : verdict; }\n";
   s += "add map " + t + " to_v6 { type ipv6_addr : verdict; }\n";
-  // Keyed by interface index, not name: a 4-byte key is cheaper per packet
-  // than a 16-byte name, and nft resolves the name once, when the element
-  // is added (the interface exists by then).
-  s += "add set " + t + " src_v4 { type iface_index . ipv4_addr; }\n";
-  s += "add set " + t + " src_v6 { type iface_index . ipv6_addr; }\n";
-  s += "add set " + t + " task_ifs { type iface_index; }\n";
+  // Keyed by interface name, a plain string: nft needs no interface lookup
+  // to parse it (an iface_index key makes libnftables dump every link of
+  // the host on each call), and an element can be removed after its
+  // interface is gone.
+  s += "add set " + t + " src_v4 { type ifname . ipv4_addr; }\n";
+  s += "add set " + t + " src_v6 { type ifname . ipv6_addr; }\n";
+  s += "add set " + t + " task_ifs { type ifname; }\n";
   s += "add set " + t + " isolated_v4 { type ipv4_addr; }\n";
   s += "add set " + t + " isolated_v6 { type ipv6_addr; }\n";
   s += "add set " + t + " pools_v4 { type ipv4_addr; flags interval; }\n";
@@ -90,9 +91,9 @@ std::string base() {
   // A task's genuine packets pass with one lookup; then everything not from
   // a task interface; link-local and unspecified sources (neighbour
   // discovery) never leave the link; the rest is spoofed.
-  s += "add rule " + t + " antispoof iif . ip saddr @src_v4 accept\n";
-  s += "add rule " + t + " antispoof iif . ip6 saddr @src_v6 accept\n";
-  s += "add rule " + t + " antispoof iif != @task_ifs accept\n";
+  s += "add rule " + t + " antispoof iifname . ip saddr @src_v4 accept\n";
+  s += "add rule " + t + " antispoof iifname . ip6 saddr @src_v6 accept\n";
+  s += "add rule " + t + " antispoof iifname != @task_ifs accept\n";
   s += "add rule " + t + " antispoof ip6 saddr { ::, fe80::/10 } accept\n";
   s += "add rule " + t + " antispoof counter drop\n";
   s += "add chain " + t + " forward { type filter hook forward priority filter; policy accept; }\n";

@@ -33,9 +33,7 @@ struct TaskRules {
   std::string host_ifname;
   std::vector<net::IpAddress> addresses;
   std::vector<std::string> netgroups;  // validated, sorted
-  // The host end's interface index: anti-spoof elements are keyed by it
-  // (as a number, so they can be removed after the interface is gone).
-  int host_ifindex = 0;
+  int host_ifindex = 0;  // of the host end (diagnostics; elements use the name)
 };
 
 struct PoolRules {

@@ -34,20 +34,20 @@ TEST(Ruleset, TaskGolden) {
       "add rule inet netmod " + c + " ip saddr @" + g4 + " accept\n"
       "add rule inet netmod " + c + " ip6 saddr @" + g6 + " accept\n"
       "add rule inet netmod " + c + " drop\n"
-      "add element inet netmod task_ifs { 42 }\n"
-      "add element inet netmod src_v4 { 42 . 10.65.0.2 }\n"
+      "add element inet netmod task_ifs { \"nm0123456789ab\" }\n"
+      "add element inet netmod src_v4 { \"nm0123456789ab\" . 10.65.0.2 }\n"
       "add element inet netmod to_v4 { 10.65.0.2 : goto " + c + " }\n"
       "add element inet netmod " + g4 + " { 10.65.0.2 }\n"
-      "add element inet netmod src_v6 { 42 . fd65:6e6d::2 }\n"
+      "add element inet netmod src_v6 { \"nm0123456789ab\" . fd65:6e6d::2 }\n"
       "add element inet netmod to_v6 { fd65:6e6d::2 : goto " + c + " }\n"
       "add element inet netmod " + g6 + " { fd65:6e6d::2 }\n";
   EXPECT_EQ(add_task(t), expected);
   std::string removal =
-      "delete element inet netmod task_ifs { 42 }\n"
-      "delete element inet netmod src_v4 { 42 . 10.65.0.2 }\n"
+      "delete element inet netmod task_ifs { \"nm0123456789ab\" }\n"
+      "delete element inet netmod src_v4 { \"nm0123456789ab\" . 10.65.0.2 }\n"
       "delete element inet netmod to_v4 { 10.65.0.2 }\n"
       "delete element inet netmod " + g4 + " { 10.65.0.2 }\n"
-      "delete element inet netmod src_v6 { 42 . fd65:6e6d::2 }\n"
+      "delete element inet netmod src_v6 { \"nm0123456789ab\" . fd65:6e6d::2 }\n"
       "delete element inet netmod to_v6 { fd65:6e6d::2 }\n"
       "delete element inet netmod " + g6 + " { fd65:6e6d::2 }\n";
   EXPECT_EQ(remove_task(t), removal);
@@ -84,9 +84,9 @@ TEST(Ruleset, BaseAndPools) {
   EXPECT_NE(b.find("add chain inet netmod forward { type filter hook forward priority filter; policy accept; }"),
             std::string::npos);
   EXPECT_NE(b.find("add rule inet netmod forward ip daddr vmap @to_v4"), std::string::npos);
-  EXPECT_NE(b.find("add rule inet netmod antispoof iif . ip saddr @src_v4 accept\n"
-                   "add rule inet netmod antispoof iif . ip6 saddr @src_v6 accept\n"
-                   "add rule inet netmod antispoof iif != @task_ifs accept\n"),
+  EXPECT_NE(b.find("add rule inet netmod antispoof iifname . ip saddr @src_v4 accept\n"
+                   "add rule inet netmod antispoof iifname . ip6 saddr @src_v6 accept\n"
+                   "add rule inet netmod antispoof iifname != @task_ifs accept\n"),
             std::string::npos);
   // Only netmod's own table is ever named.
   size_t pos = 0;

@@ -1,5 +1,8 @@
 #include "dataplane/dataplane.hpp"
 
+#include <linux/if.h>
+#include <linux/rtnetlink.h>
+
 #include <cstdio>
 #include <optional>
 
@@ -211,7 +214,7 @@ Result<int> Dataplane::add_task(const TaskSpec& task, const Netns& task_ns, cons
   return hostindex;
 }
 
-Result<void> Dataplane::remove_task(const TaskSpec& task) {
+Result<bool> Dataplane::isolate_for_removal(const TaskSpec& task) {
   // The interface's index now if it still exists, else the one recorded.
   const std::string host_if = host_ifname(task.container_id);
   auto current = rtnl::link_index(nl_, host_if);
@@ -221,9 +224,33 @@ Result<void> Dataplane::remove_task(const TaskSpec& task) {
     // what is left element by element.
     for (const auto& cmd : ruleset::remove_task_each(rules)) (void)nft_.run(cmd);
   }
+  if (!current) return false;
   std::vector<NlMessage> msgs;
-  msgs.push_back(rtnl::del_link(host_if));
+  for (const auto& a : task.addresses) {
+    msgs.push_back(rtnl::del_route({net::Cidr::host(a), *current, std::nullopt, false, true}));
+  }
+  NlMessage down(RTM_NEWLINK, 0, "setting link " + host_if + " down");
+  auto* ifi = down.put_family_header<ifinfomsg>();
+  ifi->ifi_family = AF_UNSPEC;
+  ifi->ifi_change = IFF_UP;  // flags 0: down
+  down.put_str(IFLA_IFNAME, host_if);
+  msgs.push_back(std::move(down));
+  NETMOD_TRY(nl_.execute(msgs, [](int err, const NlMessage&) { return err == ESRCH || err == ENODEV; }));
+  return true;
+}
+
+Result<void> Dataplane::delete_link(const TaskSpec& task) { return delete_link(host_ifname(task.container_id)); }
+
+Result<void> Dataplane::delete_link(const std::string& name) {
+  std::vector<NlMessage> msgs;
+  msgs.push_back(rtnl::del_link(name));
   return nl_.execute(msgs, [](int err, const NlMessage&) { return err == ENODEV; });
+}
+
+Result<void> Dataplane::remove_task(const TaskSpec& task) {
+  NETMOD_ASSIGN_OR_RETURN(bool link, isolate_for_removal(task));
+  if (!link) return ok();
+  return delete_link(task);
 }
 
 }  // namespace netmod::dataplane

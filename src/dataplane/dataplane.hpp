@@ -68,6 +68,14 @@ class Dataplane {
   // it is already gone.
   Result<void> remove_task(const TaskSpec& task);
 
+  // The first half of remove_task: the task's rules, routes and neighbour
+  // entries go, and its host end goes down, so nothing reaches the task
+  // any more. Returns whether the veth still exists (delete_link() then
+  // finishes the job; the kernel's veth deletion is the slow part).
+  Result<bool> isolate_for_removal(const TaskSpec& task);
+  Result<void> delete_link(const TaskSpec& task);
+  Result<void> delete_link(const std::string& host_ifname);
+
   // Host-wide state alone (reconcile).
   Result<void> apply_host(const HostSpec& host);
 

@@ -1,5 +1,9 @@
 #include "plugin/isolation.hpp"
 
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "common/cleanup.hpp"
 
 namespace netmod::plugin {
@@ -71,6 +75,48 @@ Result<void> cleanup(store::Store& store, const std::string& host, const std::st
     NETMOD_TRY(dp.remove_task(spec));
   }
   return endpoints.remove(host, container_id);
+}
+
+}  // namespace netmod::plugin
+
+namespace netmod::plugin {
+
+Result<bool> cleanup_in_background(store::Store& store, const std::string& host, const std::string& container_id,
+                                   const std::vector<std::string>& reaper_argv) {
+  Endpoints endpoints(store);
+  NETMOD_ASSIGN_OR_RETURN(auto rec, endpoints.get(host, container_id));
+  NETMOD_ASSIGN_OR_RETURN(dataplane::Dataplane dp, dataplane::Dataplane::open());
+  dataplane::TaskSpec spec;
+  if (rec) {
+    spec = task_spec(*rec);
+  } else {
+    spec.container_id = container_id;
+  }
+  NETMOD_ASSIGN_OR_RETURN(bool link, dp.isolate_for_removal(spec));
+  NETMOD_TRY(endpoints.remove(host, container_id));
+  if (!link) return false;
+  std::vector<char*> argv;
+  for (const auto& a : reaper_argv) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  // Double fork: the grandchild is re-parented to init and holds none of
+  // the caller's pipes, so the runtime sees DEL finish now.
+  pid_t child = fork();
+  if (child < 0) return sys_error("starting the background deletion of " + dataplane::host_ifname(container_id));
+  if (child == 0) {
+    setsid();
+    if (fork() != 0) _exit(0);
+    int devnull = ::open("/dev/null", O_RDWR);
+    for (int fd = 0; fd < 3; ++fd) dup2(devnull, fd);
+    if (devnull > 2) close(devnull);
+    // A clean environment: with CNI_COMMAND still set, the binary would
+    // take itself for a CNI call.
+    char* no_env[] = {nullptr};
+    execve(argv[0], argv.data(), no_env);
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  return true;
 }
 
 }  // namespace netmod::plugin

@@ -3,6 +3,7 @@
 // Shared by the net-modules and CNI front ends and by reconcile.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,16 @@ Result<EndpointRecord> isolate(store::Store& store, ipam::Ipam& ipam, const Isol
 
 // Unwires and forgets a container. Succeeds for an unknown or half-wired one.
 Result<void> cleanup(store::Store& store, const std::string& host, const std::string& container_id);
+
+// CNI DEL: the same, except that the veth's deletion (20-35 ms in the
+// kernel) is left to a detached process: the call returns once the task is
+// unreachable and forgotten. `reaper_argv` is run (exec'd, in a process of
+// its own: an SQLite connection must not cross a fork) when the veth still
+// exists; it must delete it and then release the addresses, so none is
+// handed out while its old interface exists. Returns false when there was
+// no veth left, and the caller releases the addresses itself.
+Result<bool> cleanup_in_background(store::Store& store, const std::string& host, const std::string& container_id,
+                                   const std::vector<std::string>& reaper_argv);
 
 dataplane::TaskSpec task_spec(const EndpointRecord& rec);
 

@@ -76,10 +76,11 @@ wait
 
 check "DEL c1" cni DEL c1 "${RUN_ID}-s1" "$(conf '["web"]')"
 check "DEL c1 twice" cni DEL c1 "${RUN_ID}-s1" "$(conf '["web"]')"
+check "c1's old interface is deleted in the background" eventually bash -c "! ip netns exec ${RUN_ID}-s1 ip link show eth0"
 ip netns del "${RUN_ID}-s2"
 check "DEL after the namespace is gone" cni DEL c2 "${RUN_ID}-s2" "$(conf '["web"]' 0.4.0)"
 check "DEL c3" cni DEL c3 "${RUN_ID}-s3" "$(conf '["db"]')"
-check "nothing left on the host" nothing_left hA
+check "nothing left on the host (once background deletion is done)" eventually nothing_left hA
 # IPAM plugin mode: Debian's bridge plugin makes the interfaces, netmod
 # only the addresses (and the bridge's gateway address).
 if [ -x /usr/lib/cni/bridge ]; then
@@ -99,5 +100,5 @@ else
 fi
 
 printf '{"datastore": {"path": "%s/cni.db"}, "hostname": "hA"}\n' "$WORK" > "$WORK/cni.conf"
-check "every address was released (but the bridge's gateway)" bash -c "[ \"\$($NETMOD --config $WORK/cni.conf ipam show --json | jq '[.[] | select(.handle | startswith(\"netmod-gateway:\") | not)] | length')\" = 0 ]"
+check "every address was released (but the bridge's gateway)" eventually bash -c "[ \"\$($NETMOD --config $WORK/cni.conf ipam show --json | jq '[.[] | select(.handle | startswith(\"netmod-gateway:\") | not)] | length')\" = 0 ]"
 finish

@@ -121,6 +121,13 @@ udp() {
   grep -q datagram "$WORK/udp.in"
 }
 
+# eventually CMD...: CMD succeeds within 10 s (for work netmod finishes in
+# the background, such as deleting a veth after CNI DEL).
+eventually() {
+  for _ in $(seq 100); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  "$@"
+}
+
 # Everything netmod wired for tasks on HOST is gone (host-wide blackhole
 # routes for its blocks may stay: they belong to the host).
 nothing_left() {

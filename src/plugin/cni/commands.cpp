@@ -103,8 +103,17 @@ Result<std::string> add(const Invocation& inv) {
 Result<void> del(const Invocation& inv) {
   NETMOD_ASSIGN_OR_RETURN(auto store, config::open_store(inv.cfg.datastore));
   ipam::Ipam ipam(*store, config::ipam_options(inv.cfg));
-  if (!inv.ipam_only) NETMOD_TRY(cleanup(*store, inv.host, endpoint_id(inv)));
-  NETMOD_TRY(ipam.release_handle(endpoint_id(inv)));
+  const std::string id = endpoint_id(inv);
+  if (!inv.ipam_only) {
+    // `netmod reap` deletes the old veth and only then releases the
+    // addresses, so none is handed out while its old interface exists.
+    std::vector<std::string> reaper = {"/proc/self/exe", "reap", "--link", dataplane::host_ifname(id),
+                                       "--datastore", inv.cfg.datastore.path, "--busy-timeout-ms",
+                                       std::to_string(inv.cfg.datastore.busy_timeout_ms), "--release", id};
+    NETMOD_ASSIGN_OR_RETURN(bool deferred, cleanup_in_background(*store, inv.host, id, reaper));
+    if (deferred) return ok();
+  }
+  NETMOD_TRY(ipam.release_handle(id));
   return ok();
 }
 

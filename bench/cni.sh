@@ -33,13 +33,17 @@ run() {
 stats() { sort -n | awk '{a[NR]=$1} END {printf "median %6.2f ms  p95 %6.2f ms", a[int((NR+1)/2)], a[int(NR*0.95)]}'; }
 
 for i in $(seq "$n"); do ip netns add "$id-s$i"; done
-# A start-up call of each, so no plugin pays for cold caches in the timings.
-for p in netmod ptp bridge; do :; done
 declare -A add del
 for p in netmod ptp bridge; do
   conf_var="${p}_conf"; conf=${!conf_var}
   add[$p]=$(for i in $(seq "$n"); do run "$p" "$conf" ADD "$i"; done | stats)
   del[$p]=$(for i in $(seq "$n"); do run "$p" "$conf" DEL "$i"; done | stats)
-  left=$(ip -n "$id-host" -o link | grep -cE "nm[0-9a-f]{12}|veth" || true)
-  echo "$p: ADD ${add[$p]} | DEL ${del[$p]} | host interfaces left after DEL: $left"
+  # netmod deletes veths in the background after DEL returns: wait for it.
+  left=1; t=0
+  while [ "$t" -lt 100 ]; do
+    left=$(ip -n "$id-host" -o link | grep -cE "nm[0-9a-f]{12}|veth" || true)
+    [ "$left" = 0 ] && break
+    sleep 0.1; t=$((t + 1))
+  done
+  echo "$p: ADD ${add[$p]} | DEL ${del[$p]} | host interfaces left once background work is done: $left (after $((t * 100)) ms)"
 done

@@ -39,6 +39,14 @@ check "Mesos ADD answers ip4 with the static address" bash -c "echo '$rm' | jq -
 check "Mesos task in group web reaches c1" ip netns exec "${RUN_ID}-m1" ping -c1 -W1 "$a1"
 check "Mesos DEL without CNI_NETNS (checkpointed config)" cni DEL m1 "" "$(conf '[]' 0.2.0 "$mesos_args")"
 
+# Chaining: what plugins before netmod made is passed on, ahead of netmod's own.
+sandbox s6
+prev='"prevResult": {"cniVersion": "1.0.0", "interfaces": [{"name": "dummy0", "mac": "02:00:00:00:00:99"}], "ips": [{"address": "192.0.2.99/24", "interface": 0}]}'
+r6=$(cni ADD c6 "${RUN_ID}-s6" "$(conf '["web"]' 1.0.0 ", $prev")") || fail "chained ADD: $r6"
+check "chained ADD passes prevResult on" bash -c "echo '$r6' | jq -e '.interfaces[0].name == \"dummy0\" and .interfaces[1].name == \"eth0\" and .ips[0].address == \"192.0.2.99/24\" and .ips[1].interface == 1'"
+check "CHECK of a chained attachment looks at its own interface only" cni CHECK c6 "${RUN_ID}-s6" "$(conf '["web"]' 1.0.0 ", \"prevResult\": $r6")"
+check "DEL c6" cni DEL c6 "${RUN_ID}-s6" "$(conf '["web"]')"
+
 # CHECK verifies what ADD made, and notices what is missing.
 check "CHECK of a healthy attachment" cni CHECK c1 "${RUN_ID}-s1" "$(conf '["web"]' 1.0.0 ", \"prevResult\": $r1")"
 ip netns exec "${HOST_NS[hA]}" ip route del "$a1/32"

@@ -44,6 +44,40 @@ Result<std::string> ipam_result(ipam::Ipam& ipam, const Invocation& inv, const s
   return result_json(inv.cni_version, res);
 }
 
+// In a conflist where netmod is not first, what the plugins before it made
+// is passed on in the result, ahead of netmod's own (SPEC.md, chaining).
+Result<void> merge_prev_result(const Invocation& inv, AddResult& res) {
+  if (!inv.conf.contains("prevResult") || is_legacy(inv.cni_version)) return ok();
+  const json& prev = inv.conf["prevResult"];
+  for (const auto& i : prev.value("interfaces", json::array())) {
+    res.interfaces.push_back({i.value("name", ""), i.value("mac", ""), i.value("sandbox", "")});
+  }
+  for (const auto& ip : prev.value("ips", json::array())) {
+    std::string text = ip.value("address", "");
+    auto slash = text.find('/');
+    auto a = net::IpAddress::parse(text.substr(0, slash));
+    if (!a || slash == std::string::npos) return make_error(Errc::invalid_argument, "prevResult: bad address " + text);
+    ResultIp r{*a, static_cast<unsigned>(std::stoul(text.substr(slash + 1))), std::nullopt, std::nullopt};
+    if (ip.contains("gateway")) {
+      auto gw = net::IpAddress::parse(ip["gateway"].get<std::string>());
+      if (gw) r.gateway = *gw;
+    }
+    if (ip.contains("interface") && ip["interface"].is_number_integer()) r.interface = ip["interface"].get<int>();
+    res.ips.push_back(r);
+  }
+  for (const auto& rt : prev.value("routes", json::array())) {
+    auto dst = net::Cidr::parse(rt.value("dst", ""));
+    if (!dst) return make_error(Errc::invalid_argument, "prevResult: " + dst.error().message);
+    std::optional<net::IpAddress> gw;
+    if (rt.contains("gw")) {
+      auto g = net::IpAddress::parse(rt["gw"].get<std::string>());
+      if (g) gw = *g;
+    }
+    res.routes.push_back({*dst, gw});
+  }
+  return ok();
+}
+
 }  // namespace
 
 Result<std::string> add(const Invocation& inv) {
@@ -88,11 +122,13 @@ Result<std::string> add(const Invocation& inv) {
   release.cancel();
 
   AddResult res;
+  NETMOD_TRY(merge_prev_result(inv, res));
+  const int our_if = static_cast<int>(res.interfaces.size());
   res.interfaces.push_back({inv.ifname, dataplane::rtnl::mac_str(dataplane::task_mac(handle)), inv.netns});
   bool v4 = false, v6 = false;
   for (const auto& a : addrs) {
     auto gw = *net::IpAddress::parse(a.is_v4() ? dataplane::kGatewayV4 : dataplane::kHostLinkLocal);
-    res.ips.push_back({a, a.bits(), gw, 0});
+    res.ips.push_back({a, a.bits(), gw, our_if});
     (a.is_v4() ? v4 : v6) = true;
   }
   if (v4) res.routes.push_back({*net::Cidr::parse("0.0.0.0/0"), std::nullopt});
@@ -125,7 +161,13 @@ Result<void> check(const Invocation& inv) {
   if (!held || held->addresses.empty()) return make_error(Errc::not_found, "attachment " + id + " holds no address");
   // prevResult: every address it names must be this attachment's.
   if (inv.conf.contains("prevResult") && inv.conf["prevResult"].contains("ips")) {
-    for (const auto& ip : inv.conf["prevResult"]["ips"]) {
+    const json& prev = inv.conf["prevResult"];
+    for (const auto& ip : prev["ips"]) {
+      // In a chain, other plugins' addresses belong to other interfaces.
+      if (ip.contains("interface") && ip["interface"].is_number_integer() && prev.contains("interfaces")) {
+        size_t idx = ip["interface"].get<size_t>();
+        if (idx < prev["interfaces"].size() && prev["interfaces"][idx].value("name", "") != inv.ifname) continue;
+      }
       std::string text = ip.value("address", "");
       auto a = net::IpAddress::parse(text.substr(0, text.find('/')));
       if (!a) return make_error(Errc::invalid_argument, "prevResult: " + a.error().message);

@@ -292,6 +292,12 @@ Result<void> SqliteStore::init() {
   }
   sqlite3_extended_result_codes(c.db, 1);
   sqlite3_busy_handler(c.db, busy_handler, &c);
+  // Each plugin call is a short-lived process and usually the only
+  // connection, and the last connection to close deletes the WAL file, so
+  // the next process creates it again (with a directory sync). Keep the
+  // file, truncated to nothing after the closing checkpoint.
+  int persist = 1;
+  sqlite3_file_control(c.db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
 
   // The first read of the header tells a foreign or corrupt file apart.
   NETMOD_ASSIGN_OR_RETURN(int64_t app_id, c.single_int("PRAGMA application_id"));
@@ -334,7 +340,7 @@ Result<void> SqliteStore::init() {
                                          " was written by a newer netmod");
   }
   static_assert(kApplicationId == 1313689412);
-  NETMOD_TRY(c.exec("PRAGMA synchronous=NORMAL"));
+  NETMOD_TRY(c.exec("PRAGMA synchronous=NORMAL; PRAGMA journal_size_limit=0"));
   return ok();
 }
 

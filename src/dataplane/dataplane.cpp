@@ -26,14 +26,7 @@ uint64_t id_hash(const std::string& id) {
   return h;
 }
 
-ruleset::TaskRules rules_of(const TaskSpec& t, const std::string& ifname, int ifindex) {
-  ruleset::TaskRules r;
-  r.host_ifname = ifname;
-  r.addresses = t.addresses;
-  r.netgroups = t.netgroups;
-  r.host_ifindex = ifindex;
-  return r;
-}
+ruleset::TaskRules rules_of(const TaskSpec& t) { return {host_ifname(t.container_id), t.addresses, t.netgroups}; }
 
 bool has_family(const std::vector<net::IpAddress>& addrs, net::Family f) {
   for (const auto& a : addrs) {
@@ -97,7 +90,7 @@ Result<void> Dataplane::apply_host(const HostSpec& host) {
   return nl_.execute(msgs);
 }
 
-Result<int> Dataplane::add_task(const TaskSpec& task, const Netns& task_ns, const HostSpec& host) {
+Result<void> Dataplane::add_task(const TaskSpec& task, const Netns& task_ns, const HostSpec& host) {
   const std::string host_if = host_ifname(task.container_id);
   const rtnl::Mac mac = task_mac(task.container_id);
   const auto gw4 = *net::IpAddress::parse(kGatewayV4);
@@ -150,7 +143,7 @@ Result<int> Dataplane::add_task(const TaskSpec& task, const Netns& task_ns, cons
   // 3. The task's rules, in force before any route leads to it. Chains are
   // written only when missing: rewriting rules on every call would make
   // the kernel free old rules (and wait for it) each time.
-  const ruleset::TaskRules rules = rules_of(task, host_if, hostindex);
+  const ruleset::TaskRules rules = rules_of(task);
   std::string cmds;
   NETMOD_ASSIGN_OR_RETURN(bool have_base, chain_exists("antispoof"));
   // Pools go in with the base; later pool changes are applied by reconcile
@@ -211,14 +204,13 @@ Result<int> Dataplane::add_task(const TaskSpec& task, const Netns& task_ns, cons
 
   undo_rules.cancel();
   undo_link.cancel();
-  return hostindex;
+  return ok();
 }
 
 Result<bool> Dataplane::isolate_for_removal(const TaskSpec& task) {
-  // The interface's index now if it still exists, else the one recorded.
   const std::string host_if = host_ifname(task.container_id);
   auto current = rtnl::link_index(nl_, host_if);
-  const ruleset::TaskRules rules = rules_of(task, host_if, current ? *current : task.host_ifindex);
+  const ruleset::TaskRules rules = rules_of(task);
   if (auto r = nft_.run(ruleset::remove_task(rules)); !r) {
     // Part of it is gone already (a half-done isolate or cleanup): remove
     // what is left element by element.

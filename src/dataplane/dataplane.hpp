@@ -43,7 +43,6 @@ struct TaskSpec {
   std::vector<net::IpAddress> addresses;
   std::vector<std::string> netgroups;  // validated, sorted
   uint32_t mtu = kDefaultMtu;
-  int host_ifindex = 0;  // last known; used to remove rules once the interface is gone
 };
 
 // Host-wide state that every task's wiring relies on.
@@ -61,8 +60,7 @@ class Dataplane {
   // Wires a task in `task_ns`. All of it or none of it: a failure at any
   // step undoes the steps before. The task's rules are in force before this
   // returns, and before its host routes exist.
-  // Returns the host end's interface index.
-  Result<int> add_task(const TaskSpec& task, const Netns& task_ns, const HostSpec& host);
+  Result<void> add_task(const TaskSpec& task, const Netns& task_ns, const HostSpec& host);
 
   // Removes a task's rules, routes and veth. Succeeds when some or all of
   // it is already gone.

@@ -33,7 +33,6 @@ struct TaskRules {
   std::string host_ifname;
   std::vector<net::IpAddress> addresses;
   std::vector<std::string> netgroups;  // validated, sorted
-  int host_ifindex = 0;  // of the host end (diagnostics; elements use the name)
 };
 
 struct PoolRules {

@@ -23,7 +23,7 @@ TEST(Ruleset, NamesAreHashedNeverPasted) {
 }
 
 TEST(Ruleset, TaskGolden) {
-  TaskRules t{"nm0123456789ab", {ip("10.65.0.2"), ip("fd65:6e6d::2")}, {"star-1"}, 42};
+  TaskRules t{"nm0123456789ab", {ip("10.65.0.2"), ip("fd65:6e6d::2")}, {"star-1"}};
   std::string g4 = netgroup_set("star-1", net::Family::v4), g6 = netgroup_set("star-1", net::Family::v6);
   std::string c = combination_chain({"star-1"});
   std::string expected =
@@ -55,7 +55,7 @@ TEST(Ruleset, TaskGolden) {
 }
 
 TEST(Ruleset, TaskWithoutNetgroupIsIsolated) {
-  TaskRules t{"nmffffffffffff", {ip("10.65.0.9")}, {}, 7};
+  TaskRules t{"nmffffffffffff", {ip("10.65.0.9")}, {}};
   std::string s = add_task(t);
   EXPECT_NE(s.find("add element inet netmod isolated_v4 { 10.65.0.9 }"), std::string::npos);
   EXPECT_NE(s.find("to_v4 { 10.65.0.9 : goto c_isolated }"), std::string::npos);
@@ -63,7 +63,7 @@ TEST(Ruleset, TaskWithoutNetgroupIsIsolated) {
 }
 
 TEST(Ruleset, PublicMembersAcceptEveryone) {
-  TaskRules t{"nmffffffffffff", {ip("10.65.0.9")}, {"public", "web"}, 7};
+  TaskRules t{"nmffffffffffff", {ip("10.65.0.9")}, {"public", "web"}};
   std::string s = add_task(t);
   EXPECT_NE(s.find("goto c_public"), std::string::npos);
   // Still listed in every netgroup's set, so they reach the other members.
@@ -72,7 +72,7 @@ TEST(Ruleset, PublicMembersAcceptEveryone) {
 }
 
 TEST(Ruleset, ReplaceTasksFlushesEveryTaskSetAndMap) {
-  std::string s = replace_tasks({{"nmffffffffffff", {ip("10.65.0.9")}, {"g"}, 7}}, {"g4_00000000000000aa"});
+  std::string s = replace_tasks({{"nmffffffffffff", {ip("10.65.0.9")}, {"g"}}}, {"g4_00000000000000aa"});
   EXPECT_EQ(s.rfind("flush map inet netmod to_v4\nflush map inet netmod to_v6\nflush set inet netmod src_v4\n", 0), 0u) << s;
   EXPECT_NE(s.find("flush set inet netmod g4_00000000000000aa\n"), std::string::npos);
   EXPECT_NE(s.find("add element inet netmod to_v4 { 10.65.0.9 : goto "), std::string::npos);

@@ -26,7 +26,7 @@ std::string address_key(const net::IpAddress& a) { return std::string(kEndpointA
 std::string encode_endpoint(const EndpointRecord& r) {
   json addrs = json::array();
   for (const auto& a : r.addresses) addrs.push_back(a.str());
-  return json{{"container_id", r.container_id}, {"host", r.host},     {"host_ifname", r.host_ifname}, {"host_ifindex", r.host_ifindex},
+  return json{{"container_id", r.container_id}, {"host", r.host},     {"host_ifname", r.host_ifname},
               {"task_ifname", r.task_ifname},   {"addresses", addrs}, {"netgroups", r.netgroups},
               {"labels", r.labels},             {"mtu", r.mtu},       {"netns", r.netns},
               {"netns_inode", r.netns_inode}}
@@ -41,7 +41,6 @@ Result<EndpointRecord> decode_endpoint(std::string_view text) {
     r.container_id = doc.at("container_id").get<std::string>();
     r.host = doc.at("host").get<std::string>();
     r.host_ifname = doc.at("host_ifname").get<std::string>();
-    r.host_ifindex = doc.value("host_ifindex", 0);
     r.task_ifname = doc.at("task_ifname").get<std::string>();
     for (const auto& a : doc.at("addresses")) {
       auto ip = net::IpAddress::parse(a.get<std::string>());
@@ -76,17 +75,6 @@ Result<void> Endpoints::create(const EndpointRecord& rec) {
       tx.put(address_key(a), json{{"host", rec.host}, {"container_id", rec.container_id}}.dump());
     }
     tx.put(endpoint_key(rec.host, rec.container_id), encode_endpoint(rec));
-    return ok();
-  });
-}
-
-Result<void> Endpoints::set_ifindex(const std::string& host, const std::string& cid, int ifindex) {
-  return store_.update([&](store::Tx& tx) -> Result<void> {
-    NETMOD_ASSIGN_OR_RETURN(auto kv, tx.get(endpoint_key(host, cid)));
-    if (!kv) return make_error(Errc::not_found, "endpoint " + cid + " vanished while being wired");
-    NETMOD_ASSIGN_OR_RETURN(auto rec, decode_endpoint(kv->value));
-    rec.host_ifindex = ifindex;
-    tx.put(endpoint_key(host, cid), encode_endpoint(rec));
     return ok();
   });
 }

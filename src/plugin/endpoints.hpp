@@ -3,7 +3,7 @@
 // crash between isolate and cleanup loses nothing).
 //
 //   /netmod/v1/endpoints/<host>/<container-id>
-//       {"container_id", "host", "host_ifname", "host_ifindex", "task_ifname", "addresses",
+//       {"container_id", "host", "host_ifname", "task_ifname", "addresses",
 //        "netgroups", "labels", "mtu", "netns", "netns_inode"}
 //   /netmod/v1/endpoint-addresses/<address>   {"host", "container_id"}
 //       (index: which endpoint uses an address; one endpoint per address)
@@ -24,7 +24,6 @@ struct EndpointRecord {
   std::string container_id;
   std::string host;
   std::string host_ifname;
-  int host_ifindex = 0;       // of the host end when it was wired
   std::string task_ifname = "eth0";
   std::vector<net::IpAddress> addresses;
   std::vector<std::string> netgroups;
@@ -42,8 +41,6 @@ class Endpoints {
   // on this host; Errc::conflict when an address is another endpoint's.
   Result<void> create(const EndpointRecord& rec);
   Result<std::optional<EndpointRecord>> get(const std::string& host, const std::string& container_id);
-  // Records the host end's interface index once the task is wired.
-  Result<void> set_ifindex(const std::string& host, const std::string& container_id, int ifindex);
   // Removes the record and its address index; absent is not an error.
   Result<void> remove(const std::string& host, const std::string& container_id);
   // Every endpoint of `host`, or of every host when empty.

@@ -9,7 +9,7 @@
 namespace netmod::plugin {
 
 dataplane::TaskSpec task_spec(const EndpointRecord& rec) {
-  return {rec.container_id, rec.task_ifname, rec.addresses, rec.netgroups, rec.mtu, rec.host_ifindex};
+  return {rec.container_id, rec.task_ifname, rec.addresses, rec.netgroups, rec.mtu};
 }
 
 Result<dataplane::HostSpec> host_spec(ipam::Ipam& ipam, const std::string& host) {
@@ -53,10 +53,7 @@ Result<EndpointRecord> isolate(store::Store& store, ipam::Ipam& ipam, const Isol
 
   NETMOD_ASSIGN_OR_RETURN(auto host, host_spec(ipam, p.host));
   NETMOD_ASSIGN_OR_RETURN(dataplane::Dataplane dp, dataplane::Dataplane::open());
-  NETMOD_ASSIGN_OR_RETURN(rec.host_ifindex, dp.add_task(task_spec(rec), task_ns, host));
-  Cleanup unwire([&] { (void)dp.remove_task(task_spec(rec)); });
-  NETMOD_TRY(endpoints.set_ifindex(p.host, p.container_id, rec.host_ifindex));
-  unwire.cancel();
+  NETMOD_TRY(dp.add_task(task_spec(rec), task_ns, host));
   forget.cancel();
   return rec;
 }

@@ -1,7 +1,6 @@
 #include "plugin/reconcile.hpp"
 
 #include <nlohmann/json.hpp>
-#include <map>
 #include <regex>
 #include <set>
 
@@ -88,10 +87,8 @@ Result<ReconcileReport> reconcile(store::Store& store, ipam::Ipam& ipam, const s
   // interface is gone but whose namespace is still there.
   NETMOD_ASSIGN_OR_RETURN(auto links, dataplane::rtnl::list_links(dp.netlink()));
   std::set<std::string> present, wanted;
-  std::map<std::string, int> index_of;
   for (const auto& l : links) {
     if (is_netmod_ifname(l.name)) present.insert(l.name);
-    index_of[l.name] = l.index;
   }
   for (const auto& e : eps) wanted.insert(e.host_ifname);
   for (const auto& name : present) {
@@ -116,7 +113,7 @@ Result<ReconcileReport> reconcile(store::Store& store, ipam::Ipam& ipam, const s
   // re-wired below.
   std::vector<dataplane::ruleset::TaskRules> rules;
   for (const auto& e : eps) {
-    if (present.count(e.host_ifname)) rules.push_back({e.host_ifname, e.addresses, e.netgroups, index_of[e.host_ifname]});
+    if (present.count(e.host_ifname)) rules.push_back({e.host_ifname, e.addresses, e.netgroups});
   }
   NETMOD_TRY(dp.nft().run(dataplane::ruleset::replace_tasks(rules, before.netgroup_sets)));
 
@@ -136,8 +133,7 @@ Result<ReconcileReport> reconcile(store::Store& store, ipam::Ipam& ipam, const s
                                   " and the task's namespace are gone; run cleanup");
         continue;
       }
-      NETMOD_ASSIGN_OR_RETURN(int index, dp.add_task(task_spec(e), *ns, spec));
-      NETMOD_TRY(Endpoints(store).set_ifindex(e.host, e.container_id, index));
+      NETMOD_TRY(dp.add_task(task_spec(e), *ns, spec));
       report.created.push_back("wiring of container " + e.container_id + " (interface " + e.host_ifname + ")");
       continue;
     }

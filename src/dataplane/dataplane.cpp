@@ -155,15 +155,7 @@ Result<void> Dataplane::add_task(const TaskSpec& task, const Netns& task_ns, con
   if (!have_comb) {
     NETMOD_ASSIGN_OR_RETURN(have_comb, chain_exists(comb));
   }
-  if (!have_comb) {
-    cmds += ruleset::combination(task.netgroups);
-  } else {
-    // Netgroup sets of a known combination exist; only elements go in.
-    for (const auto& g : task.netgroups) {
-      cmds += "add set inet netmod " + ruleset::netgroup_set(g, net::Family::v4) + " { type ipv4_addr; }\n";
-      cmds += "add set inet netmod " + ruleset::netgroup_set(g, net::Family::v6) + " { type ipv6_addr; }\n";
-    }
-  }
+  cmds += have_comb ? ruleset::netgroup_sets(task.netgroups) : ruleset::combination(task.netgroups);
   NETMOD_TRY(nft_.run(cmds + ruleset::task_elements_only(rules)));
   Cleanup undo_rules([&] {
     if (!nft_.run(ruleset::remove_task(rules))) {

@@ -120,13 +120,18 @@ std::string pools(const std::vector<PoolRules>& pools) {
   return s + add_pools(pools);
 }
 
-std::string combination(const std::vector<std::string>& netgroups) {
-  const std::string t = kTable;
+std::string netgroup_sets(const std::vector<std::string>& netgroups) {
   std::string s;
   for (const auto& g : netgroups) {
-    s += "add set " + t + " " + netgroup_set(g, net::Family::v4) + " { type ipv4_addr; }\n";
-    s += "add set " + t + " " + netgroup_set(g, net::Family::v6) + " { type ipv6_addr; }\n";
+    s += "add set " + std::string(kTable) + " " + netgroup_set(g, net::Family::v4) + " { type ipv4_addr; }\n";
+    s += "add set " + std::string(kTable) + " " + netgroup_set(g, net::Family::v6) + " { type ipv6_addr; }\n";
   }
+  return s;
+}
+
+std::string combination(const std::vector<std::string>& netgroups) {
+  const std::string t = kTable;
+  std::string s = netgroup_sets(netgroups);
   std::string chain = combination_chain(netgroups);
   if (chain == "c_isolated" || chain == "c_public") return s;  // part of the base
   // The chain's rules depend only on the combination, so rewriting them

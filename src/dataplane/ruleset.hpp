@@ -51,6 +51,8 @@ std::string pools(const std::vector<PoolRules>& pools);
 // Adds the pools to the pool sets without removing any (what isolate does:
 // it never flushes; changed or removed pools are applied by reconcile).
 std::string add_pools(const std::vector<PoolRules>& pools);
+// The address sets of these netgroups (idempotent).
+std::string netgroup_sets(const std::vector<std::string>& netgroups);
 // The sets and chain of a task's netgroup combination (idempotent, but it
 // rewrites the chain's rules: only needed when the chain does not exist).
 std::string combination(const std::vector<std::string>& netgroups);

@@ -58,19 +58,27 @@ Result<EndpointRecord> isolate(store::Store& store, ipam::Ipam& ipam, const Isol
   return rec;
 }
 
+namespace {
+
+// What to remove for a container: its record's wiring, or, with no record
+// (never isolated, or a crash before the record was written), whatever
+// veth of its name is left.
+Result<dataplane::TaskSpec> removal_spec(Endpoints& endpoints, const std::string& host,
+                                         const std::string& container_id) {
+  NETMOD_ASSIGN_OR_RETURN(auto rec, endpoints.get(host, container_id));
+  if (rec) return task_spec(*rec);
+  dataplane::TaskSpec spec;
+  spec.container_id = container_id;
+  return spec;
+}
+
+}  // namespace
+
 Result<void> cleanup(store::Store& store, const std::string& host, const std::string& container_id) {
   Endpoints endpoints(store);
-  NETMOD_ASSIGN_OR_RETURN(auto rec, endpoints.get(host, container_id));
+  NETMOD_ASSIGN_OR_RETURN(dataplane::TaskSpec spec, removal_spec(endpoints, host, container_id));
   NETMOD_ASSIGN_OR_RETURN(dataplane::Dataplane dp, dataplane::Dataplane::open());
-  if (rec) {
-    NETMOD_TRY(dp.remove_task(task_spec(*rec)));
-  } else {
-    // No record (never isolated, or a crash before the record was written):
-    // remove a veth of that name if one is left.
-    dataplane::TaskSpec spec;
-    spec.container_id = container_id;
-    NETMOD_TRY(dp.remove_task(spec));
-  }
+  NETMOD_TRY(dp.remove_task(spec));
   return endpoints.remove(host, container_id);
 }
 
@@ -81,14 +89,8 @@ namespace netmod::plugin {
 Result<bool> cleanup_in_background(store::Store& store, const std::string& host, const std::string& container_id,
                                    const std::vector<std::string>& reaper_argv) {
   Endpoints endpoints(store);
-  NETMOD_ASSIGN_OR_RETURN(auto rec, endpoints.get(host, container_id));
+  NETMOD_ASSIGN_OR_RETURN(dataplane::TaskSpec spec, removal_spec(endpoints, host, container_id));
   NETMOD_ASSIGN_OR_RETURN(dataplane::Dataplane dp, dataplane::Dataplane::open());
-  dataplane::TaskSpec spec;
-  if (rec) {
-    spec = task_spec(*rec);
-  } else {
-    spec.container_id = container_id;
-  }
   NETMOD_ASSIGN_OR_RETURN(bool link, dp.isolate_for_removal(spec));
   NETMOD_TRY(endpoints.remove(host, container_id));
   if (!link) return false;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "cli/context.hpp"
+#include "common/trace.hpp"
 #include "plugin/cni/plugin.hpp"
 
 #ifndef NETMOD_VERSION
@@ -13,9 +14,12 @@
 #endif
 
 int main(int argc, char** argv) {
+  netmod::trace_point("main");
   // A runtime calls the binary as a CNI plugin with CNI_COMMAND set.
   if (std::getenv("CNI_COMMAND")) {
-    return netmod::plugin::cni::run([](const char* name) { return std::getenv(name); }, std::cin, std::cout);
+    int rc = netmod::plugin::cni::run([](const char* name) { return std::getenv(name); }, std::cin, std::cout);
+    netmod::trace_point("main-end");
+    return rc;
   }
   using namespace netmod::cli;
   Context ctx;

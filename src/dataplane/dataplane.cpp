@@ -1,3 +1,4 @@
+#include "common/trace.hpp"
 #include "dataplane/dataplane.hpp"
 
 #include <linux/if.h>
@@ -7,11 +8,8 @@
 #include <optional>
 
 #include "common/cleanup.hpp"
+#include "dataplane/nft_netlink.hpp"
 #include "dataplane/sysctl.hpp"
-
-#include <linux/netfilter.h>
-#include <linux/netfilter/nf_tables.h>
-#include <linux/netfilter/nfnetlink.h>
 
 namespace netmod::dataplane {
 
@@ -53,8 +51,23 @@ rtnl::Mac task_mac(const std::string& container_id) {
 
 Result<Dataplane> Dataplane::open() {
   NETMOD_ASSIGN_OR_RETURN(NetlinkSocket nl, NetlinkSocket::open());
-  NETMOD_ASSIGN_OR_RETURN(Nft nft, Nft::open());
-  return Dataplane(std::move(nl), std::move(nft));
+  return Dataplane(std::move(nl));
+}
+
+Result<NetlinkSocket*> Dataplane::nf() {
+  if (!nf_) {
+    NETMOD_ASSIGN_OR_RETURN(NetlinkSocket s, NetlinkSocket::open(NETLINK_NETFILTER));
+    nf_.emplace(std::move(s));
+  }
+  return &*nf_;
+}
+
+Result<Nft*> Dataplane::nft() {
+  if (!nft_) {
+    NETMOD_ASSIGN_OR_RETURN(Nft n, Nft::open());
+    nft_.emplace(std::move(n));
+  }
+  return &*nft_;
 }
 
 Result<void> Dataplane::ensure_host_sysctls() {
@@ -69,22 +82,35 @@ std::string Dataplane::host_commands(const HostSpec& host) {
 }
 
 Result<bool> Dataplane::chain_exists(const std::string& chain) {
-  NETMOD_ASSIGN_OR_RETURN(NetlinkSocket sock, NetlinkSocket::open(NETLINK_NETFILTER));
-  NlMessage m(static_cast<uint16_t>((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETCHAIN), 0, "looking up chain " + chain);
-  auto* nfg = m.put_family_header<nfgenmsg>();
-  nfg->nfgen_family = NFPROTO_INET;
-  nfg->version = NFNETLINK_V0;
-  m.put_str(NFTA_CHAIN_TABLE, "netmod");
-  m.put_str(NFTA_CHAIN_NAME, chain);
-  auto r = sock.request(m, [](const nlmsghdr*) {});
+  NlMessage m = nftnl::get_chain(chain);
+  NETMOD_ASSIGN_OR_RETURN(NetlinkSocket * nf, this->nf());
+  auto r = nf->request(m, [](const nlmsghdr*) {});
   if (r) return true;
   if (r.error().code == Errc::not_found) return false;
   return std::move(r).error();
 }
 
+Result<void> Dataplane::remove_elements(const ruleset::TaskRules& rules) {
+  NETMOD_ASSIGN_OR_RETURN(NetlinkSocket * nf, this->nf());
+  const auto elements = ruleset::task_elements(rules);
+  std::vector<NlMessage> all;
+  for (const auto& e : elements) all.push_back(nftnl::del_element(e));
+  if (nf->transaction(all)) return ok();
+  // Part of them is gone. Retrying element by element would pay a failed
+  // transaction (an RCU grace period) per missing one: ask which exist,
+  // then delete those together.
+  std::vector<NlMessage> present;
+  for (const auto& e : elements) {
+    NlMessage get = nftnl::get_element(e);
+    if (nf->request(get, [](const nlmsghdr*) {})) present.push_back(nftnl::del_element(e));
+  }
+  return nf->transaction(present);
+}
+
 Result<void> Dataplane::apply_host(const HostSpec& host) {
   NETMOD_TRY(ensure_host_sysctls());
-  NETMOD_TRY(nft_.run(host_commands(host)));
+  NETMOD_ASSIGN_OR_RETURN(Nft * nft, this->nft());
+  NETMOD_TRY(nft->run(host_commands(host)));
   std::vector<NlMessage> msgs;
   for (const auto& b : host.local_blocks) msgs.push_back(rtnl::add_route({b, 0, std::nullopt, true, false}));
   return nl_.execute(msgs);
@@ -100,6 +126,7 @@ Result<void> Dataplane::add_task(const TaskSpec& task, const Netns& task_ns, con
 
   NETMOD_TRY(ensure_host_sysctls());
 
+  trace_point("host-sysctls-set");
   // A socket bound to the task's namespace: every later step inside the
   // task goes through it, without switching namespace again.
   std::optional<NetlinkSocket> task_nl;
@@ -109,6 +136,7 @@ Result<void> Dataplane::add_task(const TaskSpec& task, const Netns& task_ns, con
     return ok();
   }));
 
+  trace_point("task-socket-opened");
   // 1. The veth pair, each end born in its namespace.
   {
     std::vector<NlMessage> msgs;
@@ -129,6 +157,7 @@ Result<void> Dataplane::add_task(const TaskSpec& task, const Netns& task_ns, con
   });
 
   NETMOD_ASSIGN_OR_RETURN(int hostindex, rtnl::link_index(nl_, host_if));
+  trace_point("veth-created");
 
   // 2. The host end's parameters.
   NETMOD_TRY(sysctl::set("net/ipv4/conf/" + host_if + "/proxy_arp", "1"));
@@ -144,24 +173,35 @@ Result<void> Dataplane::add_task(const TaskSpec& task, const Netns& task_ns, con
   // written only when missing: rewriting rules on every call would make
   // the kernel free old rules (and wait for it) each time.
   const ruleset::TaskRules rules = rules_of(task);
-  std::string cmds;
   NETMOD_ASSIGN_OR_RETURN(bool have_base, chain_exists("antispoof"));
-  // Pools go in with the base; later pool changes are applied by reconcile
-  // (adding to an interval set makes nft read the table's elements, which
-  // would make every isolate cost grow with the number of tasks).
-  if (!have_base) cmds += host_commands(host);
   std::string comb = ruleset::combination_chain(task.netgroups);
   bool have_comb = comb == "c_isolated" || comb == "c_public" ? have_base : false;
-  if (!have_comb) {
+  if (have_base && !have_comb) {
     NETMOD_ASSIGN_OR_RETURN(have_comb, chain_exists(comb));
   }
-  cmds += have_comb ? ruleset::netgroup_sets(task.netgroups) : ruleset::combination(task.netgroups);
-  NETMOD_TRY(nft_.run(cmds + ruleset::task_elements_only(rules)));
-  Cleanup undo_rules([&] {
-    if (!nft_.run(ruleset::remove_task(rules))) {
-      for (const auto& cmd : ruleset::remove_task_each(rules)) (void)nft_.run(cmd);
-    }
-  });
+  if (have_base && have_comb) {
+    // The common case: the task's elements alone, as netlink messages.
+    // The sets of its netgroups are made with the combination's chain; a
+    // netgroup's set can be missing only if reconcile removed it since.
+    std::vector<NlMessage> msgs;
+    for (const auto& e : ruleset::task_elements(rules)) msgs.push_back(nftnl::new_element(e));
+    NETMOD_ASSIGN_OR_RETURN(NetlinkSocket * nf, this->nf());
+    auto r = nf->transaction(msgs);
+    if (!r && r.error().code == Errc::not_found) have_comb = false;  // a netgroup set is gone: make it below
+    else NETMOD_TRY(std::move(r));
+  }
+  if (!have_base || !have_comb) {
+    // The first task of its kind: the table, chains and sets it needs, and
+    // its elements, in nft syntax and one transaction. Pools go in with
+    // the base; later pool changes are applied by reconcile (adding to an
+    // interval set makes nft read the table's elements, which would make
+    // every isolate cost grow with the number of tasks).
+    std::string cmds = have_base ? "" : host_commands(host);
+    cmds += have_comb ? ruleset::netgroup_sets(task.netgroups) : ruleset::combination(task.netgroups);
+    NETMOD_ASSIGN_OR_RETURN(Nft * nft, this->nft());
+    NETMOD_TRY(nft->run(cmds + ruleset::task_elements_only(rules)));
+  }
+  Cleanup undo_rules([&] { (void)remove_elements(rules); });
 
   // 4. Inside the task, one batch.
   {
@@ -180,6 +220,7 @@ Result<void> Dataplane::add_task(const TaskSpec& task, const Netns& task_ns, con
       msgs.push_back(rtnl::add_route({*net::Cidr::parse("::/0"), ifindex, gw6, false, false}));
     }
     NETMOD_TRY(task_nl->execute(msgs));
+  trace_point("task-configured");
   }
 
   // 5. On the host, one batch: up, neighbours, routes, block blackholes.
@@ -194,6 +235,7 @@ Result<void> Dataplane::add_task(const TaskSpec& task, const Netns& task_ns, con
     NETMOD_TRY(nl_.execute(msgs));
   }
 
+  trace_point("host-configured");
   undo_rules.cancel();
   undo_link.cancel();
   return ok();
@@ -203,11 +245,11 @@ Result<bool> Dataplane::isolate_for_removal(const TaskSpec& task) {
   const std::string host_if = host_ifname(task.container_id);
   auto current = rtnl::link_index(nl_, host_if);
   const ruleset::TaskRules rules = rules_of(task);
-  if (auto r = nft_.run(ruleset::remove_task(rules)); !r) {
-    // Part of it is gone already (a half-done isolate or cleanup): remove
-    // what is left element by element.
-    for (const auto& cmd : ruleset::remove_task_each(rules)) (void)nft_.run(cmd);
-  }
+  trace_point("link-looked-up");
+  // Without addresses (no endpoint record: never wired, or its record is
+  // gone with the rest) there are no elements to look for.
+  if (!task.addresses.empty()) NETMOD_TRY(remove_elements(rules));
+  trace_point("elements-removed");
   if (!current) return false;
   std::vector<NlMessage> msgs;
   for (const auto& a : task.addresses) {

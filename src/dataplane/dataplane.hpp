@@ -13,6 +13,7 @@
 //     every block of this host; the task's nftables elements (ruleset.hpp).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,8 +54,12 @@ struct HostSpec {
 
 class Dataplane {
  public:
-  // Opens the host's netlink socket and nftables context in the calling
-  // thread's (the host's) namespace.
+  // Opens the host's rtnetlink socket in the calling thread's (the host's)
+  // namespace. The nf_tables socket is opened on first use (a process that
+  // closes one waits for the kernel's pending nf_tables cleanup, an RCU
+  // grace period, holding the lock every other nftables writer needs: a
+  // process with no nftables work must not open one), and libnftables is
+  // loaded only when a call needs nft syntax (nft()).
   static Result<Dataplane> open();
 
   // Wires a task in `task_ns`. All of it or none of it: a failure at any
@@ -78,17 +83,28 @@ class Dataplane {
   Result<void> apply_host(const HostSpec& host);
 
   NetlinkSocket& netlink() { return nl_; }
-  Nft& nft() { return nft_; }
+  // The nf_tables socket's descriptor, if one was opened. A process that
+  // hands its work to a background process can let that process keep the
+  // socket, so that the kernel's wait at its release (see open()) is not
+  // on the caller's path.
+  std::optional<int> nftables_fd() const { return nf_ ? std::optional<int>(nf_->fd()) : std::nullopt; }
+  // libnftables, loaded and its context made on first use.
+  Result<Nft*> nft();
 
  private:
-  Dataplane(NetlinkSocket nl, Nft nft) : nl_(std::move(nl)), nft_(std::move(nft)) {}
+  explicit Dataplane(NetlinkSocket nl) : nl_(std::move(nl)) {}
+  Result<NetlinkSocket*> nf();
   Result<void> ensure_host_sysctls();
   // Whether netmod's table has this chain (one netfilter netlink request).
   Result<bool> chain_exists(const std::string& chain);
   std::string host_commands(const HostSpec& host);
+  // Removes a task's elements in one transaction, or, when part of them is
+  // gone already (a half-done isolate or cleanup), one by one.
+  Result<void> remove_elements(const ruleset::TaskRules& rules);
 
   NetlinkSocket nl_;
-  Nft nft_;
+  std::optional<NetlinkSocket> nf_;
+  std::optional<Nft> nft_;
 };
 
 }  // namespace netmod::dataplane

@@ -1,6 +1,9 @@
 #include "dataplane/netlink.hpp"
 
+#include <arpa/inet.h>
 #include <libmnl/libmnl.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <sys/socket.h>
 
 #include <cstring>
 #include <ctime>
@@ -66,6 +69,8 @@ NetlinkSocket::~NetlinkSocket() {
   if (sock_) mnl_socket_close(sock_);
 }
 
+int NetlinkSocket::fd() const { return mnl_socket_get_fd(sock_); }
+
 Result<NetlinkSocket> NetlinkSocket::open(int protocol) {
   mnl_socket* s = mnl_socket_open2(protocol, SOCK_CLOEXEC);
   if (!s) return sys_error("opening rtnetlink socket");
@@ -117,6 +122,68 @@ Result<void> NetlinkSocket::execute(std::vector<NlMessage>& msgs,
     }
   }
   if (first) return *first;
+  return ok();
+}
+
+Result<void> NetlinkSocket::transaction(std::vector<NlMessage>& msgs) {
+  if (msgs.empty()) return ok();
+  auto marker = [&](uint16_t type) {
+    NlMessage m(type, 0, "batch");
+    auto* nfg = m.put_family_header<nfgenmsg>();
+    nfg->nfgen_family = AF_UNSPEC;
+    nfg->version = NFNETLINK_V0;
+    nfg->res_id = htons(NFNL_SUBSYS_NFTABLES);
+    m.header()->nlmsg_flags = NLM_F_REQUEST;
+    m.header()->nlmsg_seq = ++seq_;
+    return m;
+  };
+  std::vector<char> batch;
+  auto append = [&](const NlMessage& m) {
+    const char* p = reinterpret_cast<const char*>(m.header());
+    batch.insert(batch.end(), p, p + MNL_ALIGN(m.header()->nlmsg_len));
+  };
+  append(marker(NFNL_MSG_BATCH_BEGIN));
+  std::map<uint32_t, const NlMessage*> pending;
+  for (auto& m : msgs) {
+    nlmsghdr* h = m.header();
+    h->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+    h->nlmsg_seq = ++seq_;
+    h->nlmsg_pid = 0;
+    pending[h->nlmsg_seq] = &m;
+    append(m);
+  }
+  append(marker(NFNL_MSG_BATCH_END));
+  if (mnl_socket_sendto(sock_, batch.data(), batch.size()) < 0) return sys_error("sending nftables batch");
+  // The kernel runs the whole batch inside sendmsg() and queues every
+  // acknowledgement (success or error) before it returns: read until the
+  // socket is empty rather than wait for a count that an aborted batch
+  // might not reach.
+  std::optional<Error> first;
+  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE * 4);
+  for (;;) {
+    ssize_t n = recv(mnl_socket_get_fd(sock_), buf.data(), buf.size(), MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      return sys_error("receiving nftables acknowledgements");
+    }
+    auto* h = reinterpret_cast<const nlmsghdr*>(buf.data());
+    int len = static_cast<int>(n);
+    for (; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len)) {
+      if (h->nlmsg_type != NLMSG_ERROR) continue;
+      auto it = pending.find(h->nlmsg_seq);
+      if (it == pending.end()) continue;
+      int code = -static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(h))->error;
+      if (code != 0 && !first) {
+        first = sys_error("nftables: " + it->second->what(), code);
+        if (code == ENOENT) first->code = Errc::not_found;
+      }
+      pending.erase(it);
+    }
+  }
+  if (first) return *first;
+  if (!pending.empty()) {
+    return make_error(Errc::io, "nftables: no acknowledgement for " + pending.begin()->second->what());
+  }
   return ok();
 }
 

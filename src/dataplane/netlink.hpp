@@ -54,12 +54,19 @@ class NetlinkSocket {
   NetlinkSocket& operator=(NetlinkSocket&&) noexcept;
   ~NetlinkSocket();
 
+  int fd() const;
+
   // Sends every message in one sendmsg() and collects every acknowledgement.
   // The kernel applies them in order; the first that fails is reported with
   // its errno and `what`. `tolerate(errno, msg)` may accept an error (e.g.
   // ENODEV when deleting what is already gone).
   Result<void> execute(std::vector<NlMessage>& msgs,
                        const std::function<bool(int, const NlMessage&)>& tolerate = {});
+
+  // Sends nf_tables requests as one nfnetlink batch (one transaction: the
+  // kernel applies all of them or none). The first failing message is
+  // reported with its errno and `what`.
+  Result<void> transaction(std::vector<NlMessage>& msgs);
 
   // Sends one request and passes every reply message to `on_reply`
   // (dumps and gets). Errc::not_found when the kernel answers ENODEV/ENOENT.

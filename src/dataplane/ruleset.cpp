@@ -31,23 +31,32 @@ bool is_public(const std::vector<std::string>& groups) {
 
 const char* fam(const net::IpAddress& a) { return a.is_v4() ? "v4" : "v6"; }
 
-// The elements of one task: (set or map, element text).
-std::vector<std::pair<std::string, std::string>> task_elements(const TaskRules& t) {
-  std::vector<std::pair<std::string, std::string>> out;
-  const std::string ifq = "\"" + t.host_ifname + "\"";
-  out.emplace_back("task_ifs", ifq);
-  std::string chain = combination_chain(t.netgroups);
+}  // namespace
+
+std::vector<Element> task_elements(const TaskRules& t) {
+  std::vector<Element> out;
+  out.push_back({"task_ifs", t.host_ifname, std::nullopt, ""});
+  const std::string chain = combination_chain(t.netgroups);
   for (const auto& a : t.addresses) {
-    std::string f = fam(a);
-    out.emplace_back("src_" + f, ifq + " . " + a.str());
-    out.emplace_back("to_" + f, a.str() + " : goto " + chain);
-    if (t.netgroups.empty()) out.emplace_back("isolated_" + f, a.str());
-    for (const auto& g : t.netgroups) out.emplace_back(netgroup_set(g, a.family()), a.str());
+    const std::string f = fam(a);
+    out.push_back({"src_" + f, t.host_ifname, a, ""});
+    out.push_back({"to_" + f, std::nullopt, a, chain});
+    if (t.netgroups.empty()) out.push_back({"isolated_" + f, std::nullopt, a, ""});
+    for (const auto& g : t.netgroups) out.push_back({netgroup_set(g, a.family()), std::nullopt, a, ""});
   }
   return out;
 }
 
-}  // namespace
+std::string element_text(const Element& e, bool key_only) {
+  // Interface names are host_ifname()'s output ("nm" + hex digits), never
+  // a user's string; quoted because nft reads a bare word as a symbol.
+  std::string s;
+  if (e.ifname) s += "\"" + *e.ifname + "\"";
+  if (e.ifname && e.addr) s += " . ";
+  if (e.addr) s += e.addr->str();
+  if (!e.goto_chain.empty() && !key_only) s += " : goto " + e.goto_chain;
+  return s;
+}
 
 std::string netgroup_set(const std::string& netgroup, net::Family family) {
   return std::string(family == net::Family::v4 ? "g4_" : "g6_") + hex16(fnv1a(netgroup));
@@ -148,8 +157,8 @@ std::string combination(const std::vector<std::string>& netgroups) {
 
 std::string task_elements_only(const TaskRules& task) {
   std::string s;
-  for (const auto& [set, elem] : task_elements(task)) {
-    s += "add element " + std::string(kTable) + " " + set + " { " + elem + " }\n";
+  for (const auto& e : task_elements(task)) {
+    s += "add element " + std::string(kTable) + " " + e.set + " { " + element_text(e) + " }\n";
   }
   return s;
 }
@@ -175,10 +184,9 @@ std::string remove_task(const TaskRules& task) {
 
 std::vector<std::string> remove_task_each(const TaskRules& task) {
   std::vector<std::string> out;
-  for (const auto& [set, elem] : task_elements(task)) {
+  for (const auto& e : task_elements(task)) {
     // A verdict map element is deleted by its key alone.
-    std::string key = elem.substr(0, elem.find(" : "));
-    out.push_back("delete element " + std::string(kTable) + " " + set + " { " + key + " }\n");
+    out.push_back("delete element " + std::string(kTable) + " " + e.set + " { " + element_text(e, true) + " }\n");
   }
   return out;
 }

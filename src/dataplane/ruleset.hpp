@@ -19,6 +19,7 @@
 // combination chain when it is the first of its kind).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,22 @@ struct PoolRules {
   net::Cidr cidr;
   bool nat_outgoing = false;
 };
+
+// One element a task owns: in set (or verdict map) `set`, keyed by the host
+// interface's name, an address, or both concatenated (`ifname . addr`);
+// in a verdict map, mapped to `goto <goto_chain>`. The same value renders
+// as nft text (element_text) and as nf_tables netlink (nft_netlink.hpp).
+struct Element {
+  std::string set;
+  std::optional<std::string> ifname;
+  std::optional<net::IpAddress> addr;
+  std::string goto_chain;  // empty for a set element
+};
+// Every element of one task, in the order they are added.
+std::vector<Element> task_elements(const TaskRules& t);
+// nft syntax: `"nm0123456789ab" . 10.65.0.1`, `10.65.0.1 : goto c_...`.
+// With key_only, a map element's key alone (what deletion names).
+std::string element_text(const Element& e, bool key_only = false);
 
 std::string netgroup_set(const std::string& netgroup, net::Family family);  // "g4_0123456789abcdef"
 std::string combination_chain(const std::vector<std::string>& netgroups);   // "c_..." / "c_isolated" / "c_public"

@@ -1,3 +1,4 @@
+#include "common/trace.hpp"
 #include "plugin/isolation.hpp"
 
 #include <fcntl.h>
@@ -29,6 +30,7 @@ Result<EndpointRecord> isolate(store::Store& store, ipam::Ipam& ipam, const Isol
                         "address " + a.str() + " is not allocated; allocate or reserve it first");
     }
   }
+  trace_point("addresses-checked");
   NETMOD_ASSIGN_OR_RETURN(dataplane::Netns task_ns, dataplane::Netns::open(p.netns_path));
   NETMOD_ASSIGN_OR_RETURN(dataplane::Netns host_ns, dataplane::Netns::current());
   if (task_ns.same_as(host_ns)) {
@@ -49,10 +51,13 @@ Result<EndpointRecord> isolate(store::Store& store, ipam::Ipam& ipam, const Isol
 
   Endpoints endpoints(store);
   NETMOD_TRY(endpoints.create(rec));
+  trace_point("endpoint-recorded");
   Cleanup forget([&] { (void)endpoints.remove(p.host, p.container_id); });
 
   NETMOD_ASSIGN_OR_RETURN(auto host, host_spec(ipam, p.host));
+  trace_point("host-spec-read");
   NETMOD_ASSIGN_OR_RETURN(dataplane::Dataplane dp, dataplane::Dataplane::open());
+  trace_point("dataplane-opened");
   NETMOD_TRY(dp.add_task(task_spec(rec), task_ns, host));
   forget.cancel();
   return rec;
@@ -90,9 +95,13 @@ Result<bool> cleanup_in_background(store::Store& store, const std::string& host,
                                    const std::vector<std::string>& reaper_argv) {
   Endpoints endpoints(store);
   NETMOD_ASSIGN_OR_RETURN(dataplane::TaskSpec spec, removal_spec(endpoints, host, container_id));
+  trace_point("removal-spec-read");
   NETMOD_ASSIGN_OR_RETURN(dataplane::Dataplane dp, dataplane::Dataplane::open());
+  trace_point("dataplane-opened");
   NETMOD_ASSIGN_OR_RETURN(bool link, dp.isolate_for_removal(spec));
+  trace_point("task-isolated");
   NETMOD_TRY(endpoints.remove(host, container_id));
+  trace_point("endpoint-removed");
   if (!link) return false;
   std::vector<char*> argv;
   for (const auto& a : reaper_argv) argv.push_back(const_cast<char*>(a.c_str()));
@@ -104,6 +113,12 @@ Result<bool> cleanup_in_background(store::Store& store, const std::string& host,
   if (child == 0) {
     setsid();
     if (fork() != 0) _exit(0);
+    // The reaper keeps this call's nf_tables socket open until it exits,
+    // tens of milliseconds later: released here (last reference), the
+    // kernel would first wait for its pending nf_tables cleanup, an RCU
+    // grace period, holding the lock every other nftables writer on the
+    // host needs (docs/benchmarks.md, CNI DEL).
+    if (auto fd = dp.nftables_fd()) fcntl(*fd, F_SETFD, 0);
     int devnull = ::open("/dev/null", O_RDWR);
     for (int fd = 0; fd < 3; ++fd) dup2(devnull, fd);
     if (devnull > 2) close(devnull);
@@ -115,6 +130,7 @@ Result<bool> cleanup_in_background(store::Store& store, const std::string& host,
   }
   int status = 0;
   waitpid(child, &status, 0);
+  trace_point("reaper-started");
   return true;
 }
 

@@ -62,13 +62,11 @@ Result<NftState> nft_state(dataplane::Nft& nft) {
 std::set<std::string> desired_elements(const std::vector<EndpointRecord>& eps) {
   std::set<std::string> out;
   for (const auto& e : eps) {
-    out.insert("task_ifs: " + e.host_ifname);
-    for (const auto& a : e.addresses) {
-      std::string f = a.is_v4() ? "v4" : "v6";
-      out.insert("to_" + f + ": " + a.str());
-      out.insert("src_" + f + ": " + e.host_ifname + " . " + a.str());
-      if (e.netgroups.empty()) out.insert("isolated_" + f + ": " + a.str());
-      for (const auto& g : e.netgroups) out.insert(dataplane::ruleset::netgroup_set(g, a.family()) + ": " + a.str());
+    for (const auto& el : dataplane::ruleset::task_elements({e.host_ifname, e.addresses, e.netgroups})) {
+      std::string key = el.ifname.value_or("");
+      if (el.ifname && el.addr) key += " . ";
+      if (el.addr) key += el.addr->str();
+      out.insert(el.set + ": " + key);
     }
   }
   return out;
@@ -100,7 +98,8 @@ Result<ReconcileReport> reconcile(store::Store& store, ipam::Ipam& ipam, const s
   }
 
   // nftables: every per-task element, from the records, in one transaction.
-  NETMOD_ASSIGN_OR_RETURN(NftState before, nft_state(dp.nft()));
+  NETMOD_ASSIGN_OR_RETURN(dataplane::Nft * nft, dp.nft());
+  NETMOD_ASSIGN_OR_RETURN(NftState before, nft_state(*nft));
   std::set<std::string> want = desired_elements(eps);
   for (const auto& e : before.elements) {
     if (!want.count(e)) report.removed.push_back("nftables element " + e);
@@ -115,7 +114,7 @@ Result<ReconcileReport> reconcile(store::Store& store, ipam::Ipam& ipam, const s
   for (const auto& e : eps) {
     if (present.count(e.host_ifname)) rules.push_back({e.host_ifname, e.addresses, e.netgroups});
   }
-  NETMOD_TRY(dp.nft().run(dataplane::ruleset::replace_tasks(rules, before.netgroup_sets)));
+  NETMOD_TRY(nft->run(dataplane::ruleset::replace_tasks(rules, before.netgroup_sets)));
 
   // Routes and wiring per endpoint.
   std::set<std::string> routed;

@@ -63,6 +63,15 @@ expect_refused "netlink failure half-way (IPv6 off in the task)" \
   "adding address $A2v6"
 check "the task has no interface left" bash -c "! nsenter -t $P2 -n ip link show eth0"
 
+# nftables failure half-way on the common path (the table and chains exist,
+# so the task's elements go in as netlink messages): a stale element in the
+# destination map with another verdict makes the transaction fail after
+# the veth exists.
+on_host hA nft add element inet netmod to_v4 "{ $A2 : drop }"
+expect_refused "nftables element failure half-way" "$(isolate_req t2 $P2 "[\"$A2\"]" '["g1"]')" "nftables: adding element $A2"
+check "the task has no interface left after the nftables failure" bash -c "! nsenter -t $P2 -n ip link show eth0"
+on_host hA nft delete element inet netmod to_v4 "{ $A2 }"
+
 # nftables failure half-way: a foreign object in netmod's table with the
 # name netmod needs, so the rules transaction fails after the veth exists.
 add_host hB 198.18.0.2 storeB

@@ -1,3 +1,4 @@
+#include "common/trace.hpp"
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -81,11 +82,14 @@ Result<void> merge_prev_result(const Invocation& inv, AddResult& res) {
 }  // namespace
 
 Result<std::string> add(const Invocation& inv) {
+  trace_point("cni-add");
   NETMOD_ASSIGN_OR_RETURN(auto store, config::open_store(inv.cfg.datastore));
   ipam::Ipam ipam(*store, config::ipam_options(inv.cfg));
+  trace_point("store-opened");
   const std::string handle = endpoint_id(inv);
   NETMOD_ASSIGN_OR_RETURN(auto existing, Endpoints(*store).get(inv.host, handle));
   NETMOD_ASSIGN_OR_RETURN(auto held, ipam.handle(handle));
+  trace_point("existing-checked");
   if (existing || (inv.ipam_only && held)) {
     return make_error(Errc::already_exists, "container " + inv.container_id + " already has interface " + inv.ifname);
   }
@@ -101,6 +105,7 @@ Result<std::string> add(const Invocation& inv) {
   }
   if (inv.want_v4 + inv.want_v6 > 0) {
     NETMOD_ASSIGN_OR_RETURN(auto r, ipam.allocate({handle, inv.host, inv.want_v4, inv.want_v6, attrs, inv.pools}));
+  trace_point("allocated");
     addrs.insert(addrs.end(), r.v4.begin(), r.v4.end());
     addrs.insert(addrs.end(), r.v6.begin(), r.v6.end());
   }
@@ -119,6 +124,7 @@ Result<std::string> add(const Invocation& inv) {
   p.attrs = inv.attrs;
   p.mtu = inv.cfg.mtu;
   NETMOD_TRY(isolate(*store, ipam, p));
+  trace_point("wired");
   release.cancel();
 
   AddResult res;
@@ -133,6 +139,7 @@ Result<std::string> add(const Invocation& inv) {
   }
   if (v4) res.routes.push_back({*net::Cidr::parse("0.0.0.0/0"), std::nullopt});
   if (v6) res.routes.push_back({*net::Cidr::parse("::/0"), std::nullopt});
+  trace_point("result-built");
   return result_json(inv.cni_version, res);
 }
 
@@ -192,7 +199,8 @@ Result<void> check(const Invocation& inv) {
   for (const auto& a : rec->addresses) {
     if (!routed.count(a.str())) return make_error(Errc::not_found, "route to " + a.str() + " is missing");
   }
-  NETMOD_ASSIGN_OR_RETURN(auto rules, dp.nft().run("list map inet netmod to_" + std::string("v4")));
+  NETMOD_ASSIGN_OR_RETURN(dataplane::Nft * nft, dp.nft());
+  NETMOD_ASSIGN_OR_RETURN(auto rules, nft->run("list map inet netmod to_v4"));
   for (const auto& a : rec->addresses) {
     if (a.is_v4() && rules.find(a.str() + " : ") == std::string::npos) {
       return make_error(Errc::not_found, "the isolation rule of " + a.str() + " is missing");

@@ -1,0 +1,83 @@
+#include "dataplane/nft_netlink.hpp"
+
+#include <arpa/inet.h>
+#include <linux/if.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+
+#include <cstring>
+
+namespace netmod::dataplane::nftnl {
+
+namespace {
+
+constexpr const char* kTableName = "netmod";  // of ruleset::kTable, "inet netmod"
+
+NlMessage message(uint8_t type, uint16_t flags, std::string what) {
+  NlMessage m(static_cast<uint16_t>((NFNL_SUBSYS_NFTABLES << 8) | type), flags, std::move(what));
+  auto* nfg = m.put_family_header<nfgenmsg>();
+  nfg->nfgen_family = NFPROTO_INET;
+  nfg->version = NFNETLINK_V0;
+  nfg->res_id = 0;
+  return m;
+}
+
+NlMessage element_message(uint8_t type, uint16_t flags, const ruleset::Element& e, bool with_data,
+                          const char* verb) {
+  NlMessage m = message(type, flags, std::string(verb) + " element " + ruleset::element_text(e, !with_data) +
+                                         (std::string(verb) == "adding" ? " to " : std::string(verb) == "deleting" ? " from " : " in ") + e.set);
+  m.put_str(NFTA_SET_ELEM_LIST_TABLE, kTableName);
+  m.put_str(NFTA_SET_ELEM_LIST_SET, e.set);
+  size_t elements = m.begin_nest(NFTA_SET_ELEM_LIST_ELEMENTS);
+  size_t elem = m.begin_nest(NFTA_LIST_ELEM);
+  size_t key = m.begin_nest(NFTA_SET_ELEM_KEY);
+  std::vector<uint8_t> k = element_key(e);
+  m.put(NFTA_DATA_VALUE, k.data(), k.size());
+  m.end_nest(key);
+  if (with_data && !e.goto_chain.empty()) {
+    size_t data = m.begin_nest(NFTA_SET_ELEM_DATA);
+    size_t verdict = m.begin_nest(NFTA_DATA_VERDICT);
+    m.put_u32(NFTA_VERDICT_CODE, htonl(static_cast<uint32_t>(NFT_GOTO)));
+    m.put_str(NFTA_VERDICT_CHAIN, e.goto_chain);
+    m.end_nest(verdict);
+    m.end_nest(data);
+  }
+  m.end_nest(elem);
+  m.end_nest(elements);
+  return m;
+}
+
+}  // namespace
+
+std::vector<uint8_t> element_key(const ruleset::Element& e) {
+  std::vector<uint8_t> k;
+  if (e.ifname) {
+    k.resize(IFNAMSIZ, 0);
+    std::memcpy(k.data(), e.ifname->data(), std::min(e.ifname->size(), size_t{IFNAMSIZ - 1}));
+  }
+  if (e.addr) {
+    auto bytes = e.addr->bytes();
+    k.insert(k.end(), bytes.begin(), bytes.begin() + (e.addr->is_v4() ? 4 : 16));
+  }
+  return k;
+}
+
+NlMessage new_element(const ruleset::Element& e) {
+  return element_message(NFT_MSG_NEWSETELEM, NLM_F_CREATE, e, true, "adding");
+}
+
+NlMessage del_element(const ruleset::Element& e) { return element_message(NFT_MSG_DELSETELEM, 0, e, false, "deleting"); }
+
+NlMessage get_element(const ruleset::Element& e) {
+  return element_message(NFT_MSG_GETSETELEM, 0, e, false, "looking up");
+}
+
+NlMessage get_chain(const std::string& chain) {
+  NlMessage m = message(NFT_MSG_GETCHAIN, 0, "looking up chain " + chain);
+  m.put_str(NFTA_CHAIN_TABLE, kTableName);
+  m.put_str(NFTA_CHAIN_NAME, chain);
+  return m;
+}
+
+}  // namespace netmod::dataplane::nftnl

@@ -1,4 +1,3 @@
-#include "common/trace.hpp"
 #include "dataplane/dataplane.hpp"
 
 #include <linux/if.h>
@@ -8,6 +7,7 @@
 #include <optional>
 
 #include "common/cleanup.hpp"
+#include "common/trace.hpp"
 #include "dataplane/nft_netlink.hpp"
 #include "dataplane/sysctl.hpp"
 
@@ -116,52 +116,58 @@ Result<void> Dataplane::apply_host(const HostSpec& host) {
   return nl_.execute(msgs);
 }
 
-Result<void> Dataplane::add_task(const TaskSpec& task, const Netns& task_ns, const HostSpec& host) {
+Result<Dataplane::NewLink> Dataplane::create_link(const TaskSpec& task, const Netns& task_ns) {
   const std::string host_if = host_ifname(task.container_id);
-  const rtnl::Mac mac = task_mac(task.container_id);
-  const auto gw4 = *net::IpAddress::parse(kGatewayV4);
-  const auto gw6 = *net::IpAddress::parse(kHostLinkLocal);
-  const bool v4 = has_family(task.addresses, net::Family::v4);
-  const bool v6 = has_family(task.addresses, net::Family::v6);
-
   NETMOD_TRY(ensure_host_sysctls());
-
   trace_point("host-sysctls-set");
-  // A socket bound to the task's namespace: every later step inside the
-  // task goes through it, without switching namespace again.
+  std::vector<NlMessage> msgs;
+  msgs.push_back(rtnl::new_veth(host_if, kHostMac, task.task_ifname, task_mac(task.container_id), task_ns.fd(), task.mtu));
+  if (auto r = nl_.execute(msgs); !r) {
+    if (r.error().sys_errno == EEXIST) {
+      return make_error(Errc::already_exists, "cannot create veth " + host_if + " / " + task.task_ifname +
+                                                  ": an interface of that name already exists");
+    }
+    return std::move(r).error();
+  }
+  Cleanup undo_link([&] { (void)delete_link(host_if); });
+  NETMOD_ASSIGN_OR_RETURN(int host_index, rtnl::link_index(nl_, host_if));
+  trace_point("veth-made");
+  // The host end answers ARP for the gateway address and accepts only
+  // sources routed back through it (the nftables anti-spoof check is the
+  // stricter one; this is the kernel's own).
+  NETMOD_TRY(sysctl::set("net/ipv4/conf/" + host_if + "/proxy_arp", "1"));
+  NETMOD_TRY(sysctl::set("net/ipv4/conf/" + host_if + "/rp_filter", "1"));
+  // A socket bound to the task's namespace: every step inside the task
+  // goes through it, without switching namespace again.
   std::optional<NetlinkSocket> task_nl;
   NETMOD_TRY(with_netns(task_ns, [&]() -> Result<void> {
     NETMOD_ASSIGN_OR_RETURN(NetlinkSocket s, NetlinkSocket::open());
     task_nl.emplace(std::move(s));
     return ok();
   }));
-
-  trace_point("task-socket-opened");
-  // 1. The veth pair, each end born in its namespace.
-  {
-    std::vector<NlMessage> msgs;
-    msgs.push_back(rtnl::new_veth(host_if, kHostMac, task.task_ifname, mac, task_ns.fd(), task.mtu));
-    auto r = nl_.execute(msgs);
-    if (!r) {
-      if (r.error().sys_errno == EEXIST) {
-        return make_error(Errc::already_exists, "cannot create veth " + host_if + " / " + task.task_ifname +
-                                                    ": an interface of that name already exists");
-      }
-      return std::move(r).error();
-    }
-  }
-  Cleanup undo_link([&] {
-    std::vector<NlMessage> msgs;
-    msgs.push_back(rtnl::del_link(host_if));
-    (void)nl_.execute(msgs);
-  });
-
-  NETMOD_ASSIGN_OR_RETURN(int hostindex, rtnl::link_index(nl_, host_if));
+  undo_link.cancel();
   trace_point("veth-created");
+  return NewLink{host_index, std::move(*task_nl)};
+}
 
-  // 2. The host end's parameters.
-  NETMOD_TRY(sysctl::set("net/ipv4/conf/" + host_if + "/proxy_arp", "1"));
-  NETMOD_TRY(sysctl::set("net/ipv4/conf/" + host_if + "/rp_filter", "1"));
+Result<void> Dataplane::add_task(const TaskSpec& task, const Netns& task_ns, const HostSpec& host) {
+  NETMOD_ASSIGN_OR_RETURN(NewLink link, create_link(task, task_ns));
+  Cleanup undo_link([&] { (void)delete_link(task); });
+  NETMOD_TRY(wire_link(task, host, link));
+  undo_link.cancel();
+  return ok();
+}
+
+Result<void> Dataplane::wire_link(const TaskSpec& task, const HostSpec& host, NewLink& link) {
+  const std::string host_if = host_ifname(task.container_id);
+  const rtnl::Mac mac = task_mac(task.container_id);
+  const auto gw4 = *net::IpAddress::parse(kGatewayV4);
+  const auto gw6 = *net::IpAddress::parse(kHostLinkLocal);
+  const bool v4 = has_family(task.addresses, net::Family::v4);
+  const bool v6 = has_family(task.addresses, net::Family::v6);
+  const int host_index = link.host_index;
+  NetlinkSocket* task_nl = &link.task_nl;
+
   if (v6) {
     NETMOD_TRY(sysctl::set("net/ipv6/conf/" + host_if + "/accept_dad", "0"));
     // The task resolves its gateway from a static entry and the host end
@@ -169,33 +175,29 @@ Result<void> Dataplane::add_task(const TaskSpec& task, const Netns& task_ns, con
     NETMOD_TRY(sysctl::set("net/ipv6/conf/" + host_if + "/proxy_ndp", "1"));
   }
 
-  // 3. The task's rules, in force before any route leads to it. Chains are
-  // written only when missing: rewriting rules on every call would make
-  // the kernel free old rules (and wait for it) each time.
+  // 1. The task's rules, in force before any route leads to it. The common
+  // case: the table, the chain of the task's netgroup combination and its
+  // sets exist, and the task's elements alone go in, as netlink messages.
   const ruleset::TaskRules rules = rules_of(task);
-  NETMOD_ASSIGN_OR_RETURN(bool have_base, chain_exists("antispoof"));
-  std::string comb = ruleset::combination_chain(task.netgroups);
-  bool have_comb = comb == "c_isolated" || comb == "c_public" ? have_base : false;
-  if (have_base && !have_comb) {
-    NETMOD_ASSIGN_OR_RETURN(have_comb, chain_exists(comb));
-  }
-  if (have_base && have_comb) {
-    // The common case: the task's elements alone, as netlink messages.
-    // The sets of its netgroups are made with the combination's chain; a
-    // netgroup's set can be missing only if reconcile removed it since.
-    std::vector<NlMessage> msgs;
-    for (const auto& e : ruleset::task_elements(rules)) msgs.push_back(nftnl::new_element(e));
-    NETMOD_ASSIGN_OR_RETURN(NetlinkSocket * nf, this->nf());
-    auto r = nf->transaction(msgs);
-    if (!r && r.error().code == Errc::not_found) have_comb = false;  // a netgroup set is gone: make it below
-    else NETMOD_TRY(std::move(r));
-  }
-  if (!have_base || !have_comb) {
-    // The first task of its kind: the table, chains and sets it needs, and
-    // its elements, in nft syntax and one transaction. Pools go in with
-    // the base; later pool changes are applied by reconcile (adding to an
-    // interval set makes nft read the table's elements, which would make
-    // every isolate cost grow with the number of tasks).
+  std::vector<NlMessage> elements;
+  for (const auto& e : ruleset::task_elements(rules)) elements.push_back(nftnl::new_element(e));
+  NETMOD_ASSIGN_OR_RETURN(NetlinkSocket * nf, this->nf());
+  if (auto r = nf->transaction(elements); !r) {
+    if (r.error().code != Errc::not_found) return std::move(r).error();
+    // The first task of its kind (or reconcile removed a set since): the
+    // table, chains and sets it needs, and its elements, in nft syntax and
+    // one transaction. Chains are written only when missing: rewriting
+    // rules on every call would make the kernel free old rules (and wait
+    // for it) each time. Pools go in with the base; later pool changes are
+    // applied by reconcile (adding to an interval set makes nft read the
+    // table's elements, which would make every isolate cost grow with the
+    // number of tasks).
+    NETMOD_ASSIGN_OR_RETURN(bool have_base, chain_exists("antispoof"));
+    std::string comb = ruleset::combination_chain(task.netgroups);
+    bool have_comb = comb == "c_isolated" || comb == "c_public" ? have_base : false;
+    if (have_base && !have_comb) {
+      NETMOD_ASSIGN_OR_RETURN(have_comb, chain_exists(comb));
+    }
     std::string cmds = have_base ? "" : host_commands(host);
     cmds += have_comb ? ruleset::netgroup_sets(task.netgroups) : ruleset::combination(task.netgroups);
     NETMOD_ASSIGN_OR_RETURN(Nft * nft, this->nft());
@@ -203,7 +205,7 @@ Result<void> Dataplane::add_task(const TaskSpec& task, const Netns& task_ns, con
   }
   Cleanup undo_rules([&] { (void)remove_elements(rules); });
 
-  // 4. Inside the task, one batch.
+  // 2. Inside the task, one batch.
   {
     NETMOD_ASSIGN_OR_RETURN(int ifindex, rtnl::link_index(*task_nl, task.task_ifname));
     std::vector<NlMessage> msgs;
@@ -220,16 +222,16 @@ Result<void> Dataplane::add_task(const TaskSpec& task, const Netns& task_ns, con
       msgs.push_back(rtnl::add_route({*net::Cidr::parse("::/0"), ifindex, gw6, false, false}));
     }
     NETMOD_TRY(task_nl->execute(msgs));
-  trace_point("task-configured");
   }
+  trace_point("task-configured");
 
-  // 5. On the host, one batch: up, neighbours, routes, block blackholes.
+  // 3. On the host, one batch: up, neighbours, routes, block blackholes.
   {
     std::vector<NlMessage> msgs;
     msgs.push_back(rtnl::set_link_up(host_if));
     for (const auto& a : task.addresses) {
-      msgs.push_back(rtnl::add_neighbour(hostindex, a, mac));
-      msgs.push_back(rtnl::add_route({net::Cidr::host(a), hostindex, std::nullopt, false, true}));
+      msgs.push_back(rtnl::add_neighbour(host_index, a, mac));
+      msgs.push_back(rtnl::add_route({net::Cidr::host(a), host_index, std::nullopt, false, true}));
     }
     for (const auto& b : host.local_blocks) msgs.push_back(rtnl::add_route({b, 0, std::nullopt, true, false}));
     NETMOD_TRY(nl_.execute(msgs));
@@ -237,7 +239,6 @@ Result<void> Dataplane::add_task(const TaskSpec& task, const Netns& task_ns, con
 
   trace_point("host-configured");
   undo_rules.cancel();
-  undo_link.cancel();
   return ok();
 }
 

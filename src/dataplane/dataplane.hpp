@@ -67,6 +67,20 @@ class Dataplane {
   // returns, and before its host routes exist.
   Result<void> add_task(const TaskSpec& task, const Netns& task_ns, const HostSpec& host);
 
+  // add_task in two halves, so a caller can overlap the kernel's veth
+  // creation (the slowest step) with work of its own. create_link makes
+  // the veth pair, each end born in its namespace, and sets up the host
+  // end; it needs no address (task.addresses may be empty) and returns the
+  // host end's index and a netlink socket in the task's namespace (the one
+  // namespace switch, made by create_link). wire_link does the rest: rules, addresses, routes;
+  // on failure it undoes its own steps and leaves the link to the caller.
+  struct NewLink {
+    int host_index = 0;
+    NetlinkSocket task_nl;  // bound to the task's namespace
+  };
+  Result<NewLink> create_link(const TaskSpec& task, const Netns& task_ns);
+  Result<void> wire_link(const TaskSpec& task, const HostSpec& host, NewLink& link);
+
   // Removes a task's rules, routes and veth. Succeeds when some or all of
   // it is already gone.
   Result<void> remove_task(const TaskSpec& task);

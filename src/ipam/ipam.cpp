@@ -162,28 +162,34 @@ Result<Pool> Ipam::add_pool(const PoolSpec& spec) {
 Result<std::vector<Pool>> Ipam::pools() {
   std::vector<Pool> out;
   NETMOD_TRY(store_.view([&](store::Tx& tx) -> Result<void> {
-    Session s(tx, now());
-    NETMOD_ASSIGN_OR_RETURN(out, s.pools());
+    NETMOD_ASSIGN_OR_RETURN(out, pools(tx));
     return ok();
   }));
   return out;
 }
 
+Result<std::vector<Pool>> Ipam::pools(store::Tx& tx) {
+  Session s(tx, now());
+  return s.pools();
+}
+
 Result<void> Ipam::ensure_pools(const std::vector<net::Cidr>& cidrs) {
-  return store_.update([&](store::Tx& tx) -> Result<void> {
-    Session s(tx, now());
-    NETMOD_ASSIGN_OR_RETURN(auto pools, s.pools());
-    bool changed = false;
-    for (const auto& cidr : cidrs) {
-      if (std::any_of(pools.begin(), pools.end(), [&](const Pool& p) { return p.cidr == cidr; })) continue;
-      NETMOD_ASSIGN_OR_RETURN(Pool pool, make_pool({cidr, std::nullopt, false}));
-      NETMOD_TRY(check_no_overlap(pool, pools));
-      pools.push_back(pool);
-      changed = true;
-    }
-    if (changed) s.write_pools(pools);
-    return ok();
-  });
+  return store_.update([&](store::Tx& tx) { return ensure_pools(tx, cidrs); });
+}
+
+Result<void> Ipam::ensure_pools(store::Tx& tx, const std::vector<net::Cidr>& cidrs) {
+  Session s(tx, now());
+  NETMOD_ASSIGN_OR_RETURN(auto pools, s.pools());
+  bool changed = false;
+  for (const auto& cidr : cidrs) {
+    if (std::any_of(pools.begin(), pools.end(), [&](const Pool& p) { return p.cidr == cidr; })) continue;
+    NETMOD_ASSIGN_OR_RETURN(Pool pool, make_pool({cidr, std::nullopt, false}));
+    NETMOD_TRY(check_no_overlap(pool, pools));
+    pools.push_back(pool);
+    changed = true;
+  }
+  if (changed) s.write_pools(pools);
+  return ok();
 }
 
 Result<Pool> Ipam::set_nat_outgoing(const net::Cidr& cidr, bool enabled) {
@@ -251,45 +257,59 @@ Result<void> Ipam::remove_pool(const net::Cidr& cidr, bool force) {
 }
 
 Result<Assigned> Ipam::allocate(const AutoRequest& req) {
-  if (req.num_v4 > kMaxAddressesPerFamily || req.num_v6 > kMaxAddressesPerFamily) {
-    return make_error(Errc::invalid_argument, "at most " + std::to_string(kMaxAddressesPerFamily) +
-                                                  " addresses of each family per request");
-  }
   Assigned out;
   NETMOD_TRY(store_.update([&](store::Tx& tx) -> Result<void> {
-    out = {};
-    Session s(tx, now());
-    NETMOD_ASSIGN_OR_RETURN(auto pools, s.pools());
-    if (pools.empty() && !options_.default_pools.empty()) {
-      for (const auto& spec : options_.default_pools) {
-        NETMOD_ASSIGN_OR_RETURN(Pool p, make_pool(spec));
-        if (auto r = check_no_overlap(p, pools); !r) {
-          return make_error(Errc::invalid_argument, "default_pools: " + r.error().message);
-        }
-        pools.push_back(p);
-      }
-      s.write_pools(pools);
-    }
-    if (req.num_v4 > 0) {
-      NETMOD_ASSIGN_OR_RETURN(auto cands, candidate_pools(pools, req, net::Family::v4));
-      NETMOD_ASSIGN_OR_RETURN(out.v4, allocate_family(s, cands, req, req.num_v4, options_.release_cooldown_ms));
-    }
-    if (req.num_v6 > 0) {
-      NETMOD_ASSIGN_OR_RETURN(auto cands, candidate_pools(pools, req, net::Family::v6));
-      NETMOD_ASSIGN_OR_RETURN(out.v6, allocate_family(s, cands, req, req.num_v6, options_.release_cooldown_ms));
-    }
-    if (out.v4.empty() && out.v6.empty()) return ok();
-    NETMOD_ASSIGN_OR_RETURN(HandleRecord * h, s.handle(req.handle, req.host));
-    merge_attributes(*h, req.attrs);
-    h->addresses.insert(h->addresses.end(), out.v4.begin(), out.v4.end());
-    h->addresses.insert(h->addresses.end(), out.v6.begin(), out.v6.end());
-    s.flush();
+    NETMOD_ASSIGN_OR_RETURN(out, allocate(tx, req));
     return ok();
   }));
   return out;
 }
 
+Result<Assigned> Ipam::allocate(store::Tx& tx, const AutoRequest& req) {
+  if (req.num_v4 > kMaxAddressesPerFamily || req.num_v6 > kMaxAddressesPerFamily) {
+    return make_error(Errc::invalid_argument, "at most " + std::to_string(kMaxAddressesPerFamily) +
+                                                  " addresses of each family per request");
+  }
+  Assigned out;
+  Session s(tx, now());
+  NETMOD_ASSIGN_OR_RETURN(auto pools, s.pools());
+  if (pools.empty() && !options_.default_pools.empty()) {
+    for (const auto& spec : options_.default_pools) {
+      NETMOD_ASSIGN_OR_RETURN(Pool p, make_pool(spec));
+      if (auto r = check_no_overlap(p, pools); !r) {
+        return make_error(Errc::invalid_argument, "default_pools: " + r.error().message);
+      }
+      pools.push_back(p);
+    }
+    s.write_pools(pools);
+  }
+  if (req.num_v4 > 0) {
+    NETMOD_ASSIGN_OR_RETURN(auto cands, candidate_pools(pools, req, net::Family::v4));
+    NETMOD_ASSIGN_OR_RETURN(out.v4, allocate_family(s, cands, req, req.num_v4, options_.release_cooldown_ms));
+  }
+  if (req.num_v6 > 0) {
+    NETMOD_ASSIGN_OR_RETURN(auto cands, candidate_pools(pools, req, net::Family::v6));
+    NETMOD_ASSIGN_OR_RETURN(out.v6, allocate_family(s, cands, req, req.num_v6, options_.release_cooldown_ms));
+  }
+  if (out.v4.empty() && out.v6.empty()) return out;
+  NETMOD_ASSIGN_OR_RETURN(HandleRecord * h, s.handle(req.handle, req.host));
+  merge_attributes(*h, req.attrs);
+  h->addresses.insert(h->addresses.end(), out.v4.begin(), out.v4.end());
+  h->addresses.insert(h->addresses.end(), out.v6.begin(), out.v6.end());
+  s.flush();
+  return out;
+}
+
 Result<Assigned> Ipam::reserve(const StaticRequest& req) {
+  Assigned out;
+  NETMOD_TRY(store_.update([&](store::Tx& tx) -> Result<void> {
+    NETMOD_ASSIGN_OR_RETURN(out, reserve(tx, req));
+    return ok();
+  }));
+  return out;
+}
+
+Result<Assigned> Ipam::reserve(store::Tx& tx, const StaticRequest& req) {
   std::set<net::IpAddress> seen;
   for (const auto& a : req.addresses) {
     if (!seen.insert(a).second) {
@@ -297,40 +317,36 @@ Result<Assigned> Ipam::reserve(const StaticRequest& req) {
     }
   }
   Assigned out;
-  NETMOD_TRY(store_.update([&](store::Tx& tx) -> Result<void> {
-    out = {};
-    Session s(tx, now());
-    NETMOD_ASSIGN_OR_RETURN(auto pools, s.pools());
-    NETMOD_ASSIGN_OR_RETURN(HandleRecord * h, s.handle(req.handle, req.host));
-    merge_attributes(*h, req.attrs);
-    for (const auto& addr : req.addresses) {
-      const Pool* pool = find_pool(pools, addr);
-      if (!pool) return make_error(Errc::invalid_argument, "address " + addr.str() + " is not in any pool");
-      if (pool->is_reserved(addr)) {
-        return make_error(Errc::invalid_argument, "address " + addr.str() +
-                                                      " is the network or broadcast address of pool " +
-                                                      pool->cidr.str());
-      }
-      net::Cidr bc = pool->block_of(addr);
-      NETMOD_ASSIGN_OR_RETURN(Block * b, s.block(bc));
-      if (!b) {
-        NETMOD_ASSIGN_OR_RETURN(b, s.claim(bc, *pool, req.host));
-      }
-      uint32_t ord = *b->ordinal_of(addr);
-      if (const std::string* held = b->owner(ord)) {
-        if (*held != req.handle) {
-          return make_error(Errc::conflict, "address " + addr.str() + " is already in use (uid " + *held + ")");
-        }
-      } else {
-        b->assign(ord, req.handle);
-        s.mark_dirty(*b);
-        h->addresses.push_back(addr);
-      }
-      (addr.is_v4() ? out.v4 : out.v6).push_back(addr);
+  Session s(tx, now());
+  NETMOD_ASSIGN_OR_RETURN(auto pools, s.pools());
+  NETMOD_ASSIGN_OR_RETURN(HandleRecord * h, s.handle(req.handle, req.host));
+  merge_attributes(*h, req.attrs);
+  for (const auto& addr : req.addresses) {
+    const Pool* pool = find_pool(pools, addr);
+    if (!pool) return make_error(Errc::invalid_argument, "address " + addr.str() + " is not in any pool");
+    if (pool->is_reserved(addr)) {
+      return make_error(Errc::invalid_argument, "address " + addr.str() +
+                                                    " is the network or broadcast address of pool " +
+                                                    pool->cidr.str());
     }
-    s.flush();
-    return ok();
-  }));
+    net::Cidr bc = pool->block_of(addr);
+    NETMOD_ASSIGN_OR_RETURN(Block * b, s.block(bc));
+    if (!b) {
+      NETMOD_ASSIGN_OR_RETURN(b, s.claim(bc, *pool, req.host));
+    }
+    uint32_t ord = *b->ordinal_of(addr);
+    if (const std::string* held = b->owner(ord)) {
+      if (*held != req.handle) {
+        return make_error(Errc::conflict, "address " + addr.str() + " is already in use (uid " + *held + ")");
+      }
+    } else {
+      b->assign(ord, req.handle);
+      s.mark_dirty(*b);
+      h->addresses.push_back(addr);
+    }
+    (addr.is_v4() ? out.v4 : out.v6).push_back(addr);
+  }
+  s.flush();
   return out;
 }
 
@@ -396,6 +412,13 @@ Result<std::optional<HandleRecord>> Ipam::handle(const std::string& handle) {
   return std::optional<HandleRecord>(std::move(h));
 }
 
+Result<std::optional<HandleRecord>> Ipam::handle(store::Tx& tx, const std::string& handle) {
+  NETMOD_ASSIGN_OR_RETURN(auto kv, tx.get(keys::handle(handle)));
+  if (!kv) return std::optional<HandleRecord>();
+  NETMOD_ASSIGN_OR_RETURN(auto h, detail::decode_handle(handle, kv->value));
+  return std::optional<HandleRecord>(std::move(h));
+}
+
 Result<std::optional<std::string>> Ipam::holder(const net::IpAddress& address) {
   std::optional<std::string> out;
   NETMOD_TRY(store_.view([&](store::Tx& tx) -> Result<void> {
@@ -415,12 +438,17 @@ Result<std::optional<std::string>> Ipam::holder(const net::IpAddress& address) {
 Result<std::vector<net::Cidr>> Ipam::blocks_of(const std::string& host) {
   std::vector<net::Cidr> out;
   NETMOD_TRY(store_.view([&](store::Tx& tx) -> Result<void> {
-    out.clear();
-    Session s(tx, now());
-    NETMOD_ASSIGN_OR_RETURN(auto recs, s.affinities_of(host));
-    for (const auto& r : recs) out.push_back(r.block);
+    NETMOD_ASSIGN_OR_RETURN(out, blocks_of(tx, host));
     return ok();
   }));
+  return out;
+}
+
+Result<std::vector<net::Cidr>> Ipam::blocks_of(store::Tx& tx, const std::string& host) {
+  Session s(tx, now());
+  NETMOD_ASSIGN_OR_RETURN(auto recs, s.affinities_of(host));
+  std::vector<net::Cidr> out;
+  for (const auto& r : recs) out.push_back(r.block);
   return out;
 }
 

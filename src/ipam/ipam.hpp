@@ -122,6 +122,17 @@ class Ipam {
   Result<std::vector<net::IpAddress>> release_addresses(const std::vector<net::IpAddress>& addresses);
 
   Result<std::optional<HandleRecord>> handle(const std::string& handle);
+
+  // The same operations inside a caller's store transaction, so that a
+  // front end can make them one commit with records of its own (CNI ADD:
+  // the existence check, the allocation and the endpoint record). They
+  // write through `tx`; the caller's update() commits or drops it all.
+  Result<Assigned> allocate(store::Tx& tx, const AutoRequest& request);
+  Result<Assigned> reserve(store::Tx& tx, const StaticRequest& request);
+  Result<void> ensure_pools(store::Tx& tx, const std::vector<net::Cidr>& cidrs);
+  Result<std::optional<HandleRecord>> handle(store::Tx& tx, const std::string& handle);
+  Result<std::vector<Pool>> pools(store::Tx& tx);
+  Result<std::vector<net::Cidr>> blocks_of(store::Tx& tx, const std::string& host);
   // The handle holding `address`; nullopt when it is free or in no pool.
   Result<std::optional<std::string>> holder(const net::IpAddress& address);
   // The blocks affine to `host`.

@@ -59,28 +59,37 @@ Result<EndpointRecord> decode_endpoint(std::string_view text) {
 }
 
 Result<void> Endpoints::create(const EndpointRecord& rec) {
-  return store_.update([&](store::Tx& tx) -> Result<void> {
-    NETMOD_ASSIGN_OR_RETURN(auto existing, tx.get(endpoint_key(rec.host, rec.container_id)));
-    if (existing) {
-      return make_error(Errc::already_exists,
-                        "container " + rec.container_id + " is already isolated on host " + rec.host);
+  return store_.update([&](store::Tx& tx) { return create(tx, rec); });
+}
+
+Result<void> Endpoints::create(store::Tx& tx, const EndpointRecord& rec) {
+  NETMOD_ASSIGN_OR_RETURN(auto existing, tx.get(endpoint_key(rec.host, rec.container_id)));
+  if (existing) {
+    return make_error(Errc::already_exists,
+                      "container " + rec.container_id + " is already isolated on host " + rec.host);
+  }
+  for (const auto& a : rec.addresses) {
+    NETMOD_ASSIGN_OR_RETURN(auto used, tx.get(address_key(a)));
+    if (used) {
+      json owner = json::parse(used->value, nullptr, false);
+      std::string who = owner.is_object() ? owner.value("container_id", "?") : "?";
+      return make_error(Errc::conflict, "address " + a.str() + " belongs to container " + who);
     }
-    for (const auto& a : rec.addresses) {
-      NETMOD_ASSIGN_OR_RETURN(auto used, tx.get(address_key(a)));
-      if (used) {
-        json owner = json::parse(used->value, nullptr, false);
-        std::string who = owner.is_object() ? owner.value("container_id", "?") : "?";
-        return make_error(Errc::conflict, "address " + a.str() + " belongs to container " + who);
-      }
-      tx.put(address_key(a), json{{"host", rec.host}, {"container_id", rec.container_id}}.dump());
-    }
-    tx.put(endpoint_key(rec.host, rec.container_id), encode_endpoint(rec));
-    return ok();
-  });
+    tx.put(address_key(a), json{{"host", rec.host}, {"container_id", rec.container_id}}.dump());
+  }
+  tx.put(endpoint_key(rec.host, rec.container_id), encode_endpoint(rec));
+  return ok();
 }
 
 Result<std::optional<EndpointRecord>> Endpoints::get(const std::string& host, const std::string& cid) {
   NETMOD_ASSIGN_OR_RETURN(auto kv, store_.get(endpoint_key(host, cid)));
+  if (!kv) return std::optional<EndpointRecord>();
+  NETMOD_ASSIGN_OR_RETURN(auto rec, decode_endpoint(kv->value));
+  return std::optional<EndpointRecord>(std::move(rec));
+}
+
+Result<std::optional<EndpointRecord>> Endpoints::get(store::Tx& tx, const std::string& host, const std::string& cid) {
+  NETMOD_ASSIGN_OR_RETURN(auto kv, tx.get(endpoint_key(host, cid)));
   if (!kv) return std::optional<EndpointRecord>();
   NETMOD_ASSIGN_OR_RETURN(auto rec, decode_endpoint(kv->value));
   return std::optional<EndpointRecord>(std::move(rec));

@@ -41,6 +41,10 @@ class Endpoints {
   // on this host; Errc::conflict when an address is another endpoint's.
   Result<void> create(const EndpointRecord& rec);
   Result<std::optional<EndpointRecord>> get(const std::string& host, const std::string& container_id);
+  // The same inside a caller's store transaction (see Ipam's).
+  static Result<void> create(store::Tx& tx, const EndpointRecord& rec);
+  static Result<std::optional<EndpointRecord>> get(store::Tx& tx, const std::string& host,
+                                                   const std::string& container_id);
   // Removes the record and its address index; absent is not an error.
   Result<void> remove(const std::string& host, const std::string& container_id);
   // Every endpoint of `host`, or of every host when empty.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,10 +28,45 @@ struct IsolateParams {
 
 // The host-wide dataplane state for `host`: its blocks and every pool.
 Result<dataplane::HostSpec> host_spec(ipam::Ipam& ipam, const std::string& host);
+Result<dataplane::HostSpec> host_spec(ipam::Ipam& ipam, store::Tx& tx, const std::string& host);
 
 // Checks, records, wires. On failure at any step nothing is left: no veth,
 // route, nftables element or endpoint record.
 Result<EndpointRecord> isolate(store::Store& store, ipam::Ipam& ipam, const IsolateParams& params);
+
+// isolate() in two halves, for a caller with datastore work of its own to
+// do first (CNI ADD allocates the task's addresses): start() creates the
+// veth pair on a second thread, the kernel's slowest step (~0.5 ms), while
+// the caller goes on; finish() waits for it, records the endpoint and
+// wires it. A LinkInProgress that is never finished, or whose finish()
+// fails, deletes the veth it made, so nothing is left either way.
+class LinkInProgress {
+ public:
+  // Opens the task's namespace (refusing the host's own) and starts making
+  // the veth pair of `container_id`.
+  static Result<LinkInProgress> start(const std::string& container_id, const std::string& netns_path,
+                                      const std::string& task_ifname, uint32_t mtu);
+  LinkInProgress(LinkInProgress&&) noexcept;
+  LinkInProgress& operator=(LinkInProgress&&) = delete;
+  ~LinkInProgress();
+
+  // `params` must name the container, namespace, interface and MTU given
+  // to start(), and addresses allocated in IPAM.
+  Result<EndpointRecord> finish(store::Store& store, ipam::Ipam& ipam, const IsolateParams& params);
+
+  // finish() for a caller that files the record itself, in a transaction
+  // of its own: the record to file, then wire() once it is filed. On
+  // failure wire() leaves the record to the caller.
+  EndpointRecord record(const IsolateParams& params) const;
+  Result<void> wire(const EndpointRecord& rec, const dataplane::HostSpec& host);
+
+ private:
+  struct State;
+  explicit LinkInProgress(std::unique_ptr<State> s);
+  // Waits for the second thread; the new link or why it failed.
+  Result<dataplane::Dataplane::NewLink>& link();
+  std::unique_ptr<State> s_;
+};
 
 // Unwires and forgets a container. Succeeds for an unknown or half-wired one.
 Result<void> cleanup(store::Store& store, const std::string& host, const std::string& container_id);

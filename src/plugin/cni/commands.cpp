@@ -1,9 +1,9 @@
-#include "common/trace.hpp"
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "common/cleanup.hpp"
+#include "common/trace.hpp"
 #include "dataplane/dataplane.hpp"
 #include "ipam/ipam.hpp"
 #include "plugin/cni/invocation.hpp"
@@ -83,47 +83,69 @@ Result<void> merge_prev_result(const Invocation& inv, AddResult& res) {
 
 Result<std::string> add(const Invocation& inv) {
   trace_point("cni-add");
+  const std::string handle = endpoint_id(inv);
+  // The veth pair is made on a second thread while the addresses are
+  // allocated (isolation.hpp); every error below deletes it again.
+  std::optional<LinkInProgress> link;
+  if (!inv.ipam_only) {
+    NETMOD_ASSIGN_OR_RETURN(LinkInProgress l, LinkInProgress::start(handle, inv.netns, inv.ifname, inv.cfg.mtu));
+    link.emplace(std::move(l));
+  }
   NETMOD_ASSIGN_OR_RETURN(auto store, config::open_store(inv.cfg.datastore));
   ipam::Ipam ipam(*store, config::ipam_options(inv.cfg));
   trace_point("store-opened");
-  const std::string handle = endpoint_id(inv);
-  NETMOD_ASSIGN_OR_RETURN(auto existing, Endpoints(*store).get(inv.host, handle));
-  NETMOD_ASSIGN_OR_RETURN(auto held, ipam.handle(handle));
-  trace_point("existing-checked");
-  if (existing || (inv.ipam_only && held)) {
-    return make_error(Errc::already_exists, "container " + inv.container_id + " already has interface " + inv.ifname);
-  }
   ipam::Attributes attrs = inv.attrs;
   attrs.labels[kNetworkLabel] = inv.conf["name"].get<std::string>();
-  if (!inv.pools.empty()) NETMOD_TRY(ipam.ensure_pools(inv.pools));
-  Cleanup release([&] { (void)ipam.release_handle(handle); });
-  std::vector<net::IpAddress> addrs;
-  if (!inv.static_ips.empty()) {
-    NETMOD_ASSIGN_OR_RETURN(auto r, ipam.reserve({handle, inv.host, inv.static_ips, attrs}));
-    addrs.insert(addrs.end(), r.v4.begin(), r.v4.end());
-    addrs.insert(addrs.end(), r.v6.begin(), r.v6.end());
-  }
-  if (inv.want_v4 + inv.want_v6 > 0) {
-    NETMOD_ASSIGN_OR_RETURN(auto r, ipam.allocate({handle, inv.host, inv.want_v4, inv.want_v6, attrs, inv.pools}));
-  trace_point("allocated");
-    addrs.insert(addrs.end(), r.v4.begin(), r.v4.end());
-    addrs.insert(addrs.end(), r.v6.begin(), r.v6.end());
-  }
-  if (addrs.empty()) return make_error(Errc::invalid_argument, "network config asks for no address (assign_ipv4 and assign_ipv6 are false)");
-  if (inv.ipam_only) {
-    NETMOD_ASSIGN_OR_RETURN(auto out, ipam_result(ipam, inv, addrs));
-    release.cancel();
-    return out;
-  }
   IsolateParams p;
   p.host = inv.host;
   p.container_id = handle;
   p.netns_path = inv.netns;
   p.task_ifname = inv.ifname;
-  p.addresses = addrs;
   p.attrs = inv.attrs;
   p.mtu = inv.cfg.mtu;
-  NETMOD_TRY(isolate(*store, ipam, p));
+  EndpointRecord rec;
+  dataplane::HostSpec host;
+  std::vector<net::IpAddress>& addrs = p.addresses;
+  // One transaction: the attachment is new, its addresses, its endpoint
+  // record and what the host's wiring needs to know.
+  NETMOD_TRY(store->update([&](store::Tx& tx) -> Result<void> {
+    addrs.clear();
+    NETMOD_ASSIGN_OR_RETURN(auto existing, Endpoints::get(tx, inv.host, handle));
+    NETMOD_ASSIGN_OR_RETURN(auto held, ipam.handle(tx, handle));
+    if (existing || (inv.ipam_only && held)) {
+      return make_error(Errc::already_exists, "container " + inv.container_id + " already has interface " + inv.ifname);
+    }
+    if (!inv.pools.empty()) NETMOD_TRY(ipam.ensure_pools(tx, inv.pools));
+    if (!inv.static_ips.empty()) {
+      NETMOD_ASSIGN_OR_RETURN(auto r, ipam.reserve(tx, {handle, inv.host, inv.static_ips, attrs}));
+      addrs.insert(addrs.end(), r.v4.begin(), r.v4.end());
+      addrs.insert(addrs.end(), r.v6.begin(), r.v6.end());
+    }
+    if (inv.want_v4 + inv.want_v6 > 0) {
+      NETMOD_ASSIGN_OR_RETURN(auto r, ipam.allocate(tx, {handle, inv.host, inv.want_v4, inv.want_v6, attrs, inv.pools}));
+      addrs.insert(addrs.end(), r.v4.begin(), r.v4.end());
+      addrs.insert(addrs.end(), r.v6.begin(), r.v6.end());
+    }
+    if (addrs.empty()) {
+      return make_error(Errc::invalid_argument, "network config asks for no address (assign_ipv4 and assign_ipv6 are false)");
+    }
+    if (inv.ipam_only) return ok();
+    rec = link->record(p);
+    NETMOD_TRY(Endpoints::create(tx, rec));
+    NETMOD_ASSIGN_OR_RETURN(host, host_spec(ipam, tx, inv.host));
+    return ok();
+  }));
+  trace_point("allocated");
+  Cleanup release([&] {
+    if (!inv.ipam_only) (void)Endpoints(*store).remove(inv.host, handle);
+    (void)ipam.release_handle(handle);
+  });
+  if (inv.ipam_only) {
+    NETMOD_ASSIGN_OR_RETURN(auto out, ipam_result(ipam, inv, addrs));
+    release.cancel();
+    return out;
+  }
+  NETMOD_TRY(link->wire(rec, host));
   trace_point("wired");
   release.cancel();
 

@@ -116,7 +116,7 @@ Result<void> Dataplane::apply_host(const HostSpec& host) {
   return nl_.execute(msgs);
 }
 
-Result<Dataplane::NewLink> Dataplane::create_link(const TaskSpec& task, const Netns& task_ns) {
+Result<Dataplane::NewLink> Dataplane::create_link(const TaskSpec& task, const Netns& task_ns, bool v4, bool v6) {
   const std::string host_if = host_ifname(task.container_id);
   NETMOD_TRY(ensure_host_sysctls());
   trace_point("host-sysctls-set");
@@ -145,13 +145,39 @@ Result<Dataplane::NewLink> Dataplane::create_link(const TaskSpec& task, const Ne
     task_nl.emplace(std::move(s));
     return ok();
   }));
+  // Inside the task, what needs no address: lo and the veth end up, and
+  // the gateways of the families it will have (the host end stays down
+  // until the task's rules are in force, so nothing passes meanwhile).
+  NETMOD_ASSIGN_OR_RETURN(int task_index, rtnl::link_index(*task_nl, task.task_ifname));
+  std::vector<NlMessage> inside;
+  inside.push_back(rtnl::set_link_up("lo"));
+  inside.push_back(rtnl::set_link_up(task.task_ifname));
+  add_gateways(inside, task_index, v4, v6);
+  NETMOD_TRY(task_nl->execute(inside));
   undo_link.cancel();
   trace_point("veth-created");
-  return NewLink{host_index, std::move(*task_nl)};
+  return NewLink{host_index, task_index, std::move(*task_nl), v4, v6};
+}
+
+void Dataplane::add_gateways(std::vector<NlMessage>& msgs, int task_index, bool v4, bool v6) {
+  // Each gateway gets a permanent neighbour entry, so a task's first
+  // packet waits for no ARP/NDP.
+  if (v4) {
+    const auto gw4 = *net::IpAddress::parse(kGatewayV4);
+    msgs.push_back(rtnl::add_neighbour(task_index, gw4, kHostMac));
+    msgs.push_back(rtnl::add_route({net::Cidr::host(gw4), task_index, std::nullopt, false, true}));
+    msgs.push_back(rtnl::add_route({*net::Cidr::parse("0.0.0.0/0"), task_index, gw4, false, false}));
+  }
+  if (v6) {
+    const auto gw6 = *net::IpAddress::parse(kHostLinkLocal);
+    msgs.push_back(rtnl::add_neighbour(task_index, gw6, kHostMac));
+    msgs.push_back(rtnl::add_route({*net::Cidr::parse("::/0"), task_index, gw6, false, false}));
+  }
 }
 
 Result<void> Dataplane::add_task(const TaskSpec& task, const Netns& task_ns, const HostSpec& host) {
-  NETMOD_ASSIGN_OR_RETURN(NewLink link, create_link(task, task_ns));
+  NETMOD_ASSIGN_OR_RETURN(NewLink link, create_link(task, task_ns, has_family(task.addresses, net::Family::v4),
+                                                     has_family(task.addresses, net::Family::v6)));
   Cleanup undo_link([&] { (void)delete_link(task); });
   NETMOD_TRY(wire_link(task, host, link));
   undo_link.cancel();
@@ -161,8 +187,6 @@ Result<void> Dataplane::add_task(const TaskSpec& task, const Netns& task_ns, con
 Result<void> Dataplane::wire_link(const TaskSpec& task, const HostSpec& host, NewLink& link) {
   const std::string host_if = host_ifname(task.container_id);
   const rtnl::Mac mac = task_mac(task.container_id);
-  const auto gw4 = *net::IpAddress::parse(kGatewayV4);
-  const auto gw6 = *net::IpAddress::parse(kHostLinkLocal);
   const bool v4 = has_family(task.addresses, net::Family::v4);
   const bool v6 = has_family(task.addresses, net::Family::v6);
   const int host_index = link.host_index;
@@ -205,22 +229,12 @@ Result<void> Dataplane::wire_link(const TaskSpec& task, const HostSpec& host, Ne
   }
   Cleanup undo_rules([&] { (void)remove_elements(rules); });
 
-  // 2. Inside the task, one batch.
+  // 2. Inside the task: its addresses, and the gateways of any family
+  // create_link was not told of.
   {
-    NETMOD_ASSIGN_OR_RETURN(int ifindex, rtnl::link_index(*task_nl, task.task_ifname));
     std::vector<NlMessage> msgs;
-    msgs.push_back(rtnl::set_link_up("lo"));
-    for (const auto& a : task.addresses) msgs.push_back(rtnl::add_address(ifindex, a, true));
-    msgs.push_back(rtnl::set_link_up(task.task_ifname));
-    if (v4) {
-      msgs.push_back(rtnl::add_neighbour(ifindex, gw4, kHostMac));
-      msgs.push_back(rtnl::add_route({net::Cidr::host(gw4), ifindex, std::nullopt, false, true}));
-      msgs.push_back(rtnl::add_route({*net::Cidr::parse("0.0.0.0/0"), ifindex, gw4, false, false}));
-    }
-    if (v6) {
-      msgs.push_back(rtnl::add_neighbour(ifindex, gw6, kHostMac));
-      msgs.push_back(rtnl::add_route({*net::Cidr::parse("::/0"), ifindex, gw6, false, false}));
-    }
+    for (const auto& a : task.addresses) msgs.push_back(rtnl::add_address(link.task_index, a, true));
+    add_gateways(msgs, link.task_index, v4 && !link.v4_ready, v6 && !link.v6_ready);
     NETMOD_TRY(task_nl->execute(msgs));
   }
   trace_point("task-configured");

@@ -76,9 +76,14 @@ class Dataplane {
   // on failure it undoes its own steps and leaves the link to the caller.
   struct NewLink {
     int host_index = 0;
+    int task_index = 0;
     NetlinkSocket task_nl;  // bound to the task's namespace
+    bool v4_ready = false;  // the task's IPv4 / IPv6 gateway routes exist
+    bool v6_ready = false;
   };
-  Result<NewLink> create_link(const TaskSpec& task, const Netns& task_ns);
+  // `v4`/`v6`: the families the task will have, whose gateway routes it
+  // can make ahead of the addresses (wire_link makes any others).
+  Result<NewLink> create_link(const TaskSpec& task, const Netns& task_ns, bool v4, bool v6);
   Result<void> wire_link(const TaskSpec& task, const HostSpec& host, NewLink& link);
 
   // Removes a task's rules, routes and veth. Succeeds when some or all of
@@ -109,6 +114,8 @@ class Dataplane {
   explicit Dataplane(NetlinkSocket nl) : nl_(std::move(nl)) {}
   Result<NetlinkSocket*> nf();
   Result<void> ensure_host_sysctls();
+  // The task's static gateway neighbours and its default routes via them.
+  static void add_gateways(std::vector<NlMessage>& msgs, int task_index, bool v4, bool v6);
   // Whether netmod's table has this chain (one netfilter netlink request).
   Result<bool> chain_exists(const std::string& chain);
   std::string host_commands(const HostSpec& host);

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <system_error>
 #include <thread>
 
@@ -44,7 +45,10 @@ Result<EndpointRecord> isolate(store::Store& store, ipam::Ipam& ipam, const Isol
     }
   }
   trace_point("addresses-checked");
-  NETMOD_ASSIGN_OR_RETURN(LinkInProgress link, LinkInProgress::start(p.container_id, p.netns_path, p.task_ifname, p.mtu));
+  bool v4 = std::any_of(p.addresses.begin(), p.addresses.end(), [](const auto& a) { return a.is_v4(); });
+  bool v6 = std::any_of(p.addresses.begin(), p.addresses.end(), [](const auto& a) { return !a.is_v4(); });
+  NETMOD_ASSIGN_OR_RETURN(LinkInProgress link,
+                          LinkInProgress::start(p.container_id, p.netns_path, p.task_ifname, p.mtu, v4, v6));
   return link.finish(store, ipam, p);
 }
 
@@ -85,7 +89,7 @@ Result<dataplane::Dataplane::NewLink>& LinkInProgress::link() {
 }
 
 Result<LinkInProgress> LinkInProgress::start(const std::string& container_id, const std::string& netns_path,
-                                             const std::string& task_ifname, uint32_t mtu) {
+                                             const std::string& task_ifname, uint32_t mtu, bool v4, bool v6) {
   NETMOD_ASSIGN_OR_RETURN(dataplane::Netns task_ns, dataplane::Netns::open(netns_path));
   NETMOD_ASSIGN_OR_RETURN(dataplane::Netns host_ns, dataplane::Netns::current());
   if (task_ns.same_as(host_ns)) {
@@ -100,7 +104,7 @@ Result<LinkInProgress> LinkInProgress::start(const std::string& container_id, co
   // it; it never switches namespace (the veth's far end is born in the
   // task's namespace by reference to its fd).
   State* st = s.get();
-  auto make_link = [st] { st->new_link = st->dp.create_link(st->spec, st->task_ns); };
+  auto make_link = [st, v4, v6] { st->new_link = st->dp.create_link(st->spec, st->task_ns, v4, v6); };
   cpu_set_t others;
   if (!other_cpus(others)) {
     make_link();  // one CPU: nothing to overlap with

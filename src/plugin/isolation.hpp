@@ -44,8 +44,9 @@ class LinkInProgress {
  public:
   // Opens the task's namespace (refusing the host's own) and starts making
   // the veth pair of `container_id`.
+  // `v4`/`v6`: the address families the task will have.
   static Result<LinkInProgress> start(const std::string& container_id, const std::string& netns_path,
-                                      const std::string& task_ifname, uint32_t mtu);
+                                      const std::string& task_ifname, uint32_t mtu, bool v4, bool v6);
   LinkInProgress(LinkInProgress&&) noexcept;
   LinkInProgress& operator=(LinkInProgress&&) = delete;
   ~LinkInProgress();

@@ -55,13 +55,21 @@ expect_refused "container id with a slash" "$(isolate_req a/b $P2 "[\"$A2\"]")" 
 expect_refused "container id with a space" "$(isolate_req 'a b' $P2 "[\"$A2\"]")" "invalid container id"
 check "t1 still reachable after all that" on_host hA ping -c1 -W1 "${ADDR4[t1]}"
 
-# Netlink failure half-way: the task's namespace has IPv6 switched off, so
-# adding its IPv6 address fails after the veth and the rules were made.
+# Netlink failure half-way, early: the task's namespace has IPv6 switched
+# off, so setting up its IPv6 gateway fails right after the veth was made.
 in_task t2 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-expect_refused "netlink failure half-way (IPv6 off in the task)" \
-  "{\"command\": \"isolate\", \"args\": {\"hostname\": \"hA\", \"container_id\": \"t2\", \"pid\": $P2, \"ipv4_addrs\": [\"$A2\"], \"ipv6_addrs\": [\"$A2v6\"], \"netgroups\": [\"g1\"]}}" \
-  "adding address $A2v6"
+v6req="{\"command\": \"isolate\", \"args\": {\"hostname\": \"hA\", \"container_id\": \"t2\", \"pid\": $P2, \"ipv4_addrs\": [\"$A2\"], \"ipv6_addrs\": [\"$A2v6\"], \"netgroups\": [\"g1\"]}}"
+expect_refused "netlink failure half-way (IPv6 off in the task)" "$v6req" "adding neighbour fe80::ecee:eeff:feee:eeee"
 check "the task has no interface left" bash -c "! nsenter -t $P2 -n ip link show eth0"
+in_task t2 sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0
+
+# Netlink failure half-way, late: new interfaces on the host come up with
+# IPv6 off, so the host's last batch (the task's IPv6 neighbour and route)
+# fails after the veth, the task's addresses and its rules are all in.
+on_host hA sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+expect_refused "netlink failure after the rules (IPv6 off on the host end)" "$v6req" "$A2v6"
+check "the task has no interface left after the late failure" bash -c "! nsenter -t $P2 -n ip link show eth0"
+on_host hA sysctl -qw net.ipv6.conf.default.disable_ipv6=0
 
 # nftables failure half-way on the common path (the table and chains exist,
 # so the task's elements go in as netlink messages): a stale element in the

@@ -88,9 +88,12 @@ Result<std::string> add(const Invocation& inv) {
   // allocated (isolation.hpp); every error below deletes it again.
   std::optional<LinkInProgress> link;
   if (!inv.ipam_only) {
-    NETMOD_ASSIGN_OR_RETURN(LinkInProgress l, LinkInProgress::start(handle, inv.netns, inv.ifname, inv.cfg.mtu));
+    bool v4 = inv.want_v4 > 0, v6 = inv.want_v6 > 0;
+    for (const auto& a : inv.static_ips) (a.is_v4() ? v4 : v6) = true;
+    NETMOD_ASSIGN_OR_RETURN(LinkInProgress l, LinkInProgress::start(handle, inv.netns, inv.ifname, inv.cfg.mtu, v4, v6));
     link.emplace(std::move(l));
   }
+  trace_point("link-started");
   NETMOD_ASSIGN_OR_RETURN(auto store, config::open_store(inv.cfg.datastore));
   ipam::Ipam ipam(*store, config::ipam_options(inv.cfg));
   trace_point("store-opened");

@@ -3,10 +3,15 @@
 # namespaces, for netmod (with netgroup rules) and Debian's reference
 # plugins ptp+host-local and bridge+host-local, in the same run (root;
 # everything in namespaces this script creates).
-#   bench/cni.sh [BUILD_DIR] [N=100]
+#   bench/cni.sh [BUILD_DIR] [N=100] [ROUNDS=3]
+# Each round runs N ADDs then N DELs per plugin, the plugins one after the
+# other; rounds repeat that, so slow drifts of this noisy machine hit every
+# plugin alike. Reports the median and p95 over all calls and the ratio of
+# the medians in each round.
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 n=${2:-100}
+rounds=${3:-3}
 id="nmc$$"
 work=$(mktemp -d /tmp/netmod-cnibench-XXXXXX)
 cleanup() {
@@ -41,17 +46,28 @@ calls() { nsenter --net="/run/netns/$id-host" bash "$work/calls.sh" "$@" "$work"
 stats() { sort -n | awk '{a[NR]=$1/1000} END {printf "median %6.2f ms  p95 %6.2f ms", a[int((NR+1)/2)], a[int(NR*0.95)]}'; }
 
 for i in $(seq "$n"); do ip netns add "$id-s$i"; done
-declare -A add del
-for p in netmod ptp bridge; do
-  conf_var="${p}_conf"; conf=${!conf_var}
-  add[$p]=$(calls "$p" "$conf" ADD 1 "$n" | stats)
-  del[$p]=$(calls "$p" "$conf" DEL 1 "$n" | stats)
-  # netmod deletes veths in the background after DEL returns: wait for it.
-  left=1; t=0
-  while [ "$t" -lt 100 ]; do
-    left=$(ip -n "$id-host" -o link | grep -cE "nm[0-9a-f]{12}|veth" || true)
-    [ "$left" = 0 ] && break
-    sleep 0.1; t=$((t + 1))
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+for round in $(seq "$rounds"); do
+  for p in netmod ptp bridge; do
+    conf_var="${p}_conf"; conf=${!conf_var}
+    calls "$p" "$conf" ADD 1 "$n" > "$work/add-$p-$round"
+    calls "$p" "$conf" DEL 1 "$n" > "$work/del-$p-$round"
+    # netmod deletes veths in the background after DEL returns: wait for
+    # it (and check that nothing is left) before the next plugin's turn.
+    left=1; t=0
+    while [ "$t" -lt 100 ]; do
+      left=$(ip -n "$id-host" -o link | grep -cE "nm[0-9a-f]{12}|veth" || true)
+      [ "$left" = 0 ] && break
+      sleep 0.1; t=$((t + 1))
+    done
+    [ "$left" = 0 ] || echo "$p round $round: $left host interfaces left after 10 s" >&2
   done
-  echo "$p: ADD ${add[$p]} | DEL ${del[$p]} | host interfaces left once background work is done: $left (after $((t * 100)) ms)"
+  printf 'round %d: ADD median netmod %.2f ms, ptp %.2f ms (ratio %.3f) | DEL median netmod %.2f ms, ptp %.2f ms (ratio %.3f)\n' "$round" \
+    "$(median < "$work/add-netmod-$round" | awk '{print $1/1000}')" "$(median < "$work/add-ptp-$round" | awk '{print $1/1000}')" \
+    "$(echo "$(median < "$work/add-netmod-$round") / $(median < "$work/add-ptp-$round")" | bc -l)" \
+    "$(median < "$work/del-netmod-$round" | awk '{print $1/1000}')" "$(median < "$work/del-ptp-$round" | awk '{print $1/1000}')" \
+    "$(echo "$(median < "$work/del-netmod-$round") / $(median < "$work/del-ptp-$round")" | bc -l)"
+done
+for p in netmod ptp bridge; do
+  echo "$p: ADD $(cat "$work"/add-$p-* | stats) | DEL $(cat "$work"/del-$p-* | stats) (all $((n * rounds)) calls)"
 done

@@ -137,6 +137,9 @@ Result<Dataplane::NewLink> Dataplane::create_link(const TaskSpec& task, const Ne
   // stricter one; this is the kernel's own).
   NETMOD_TRY(sysctl::set("net/ipv4/conf/" + host_if + "/proxy_arp", "1"));
   NETMOD_TRY(sysctl::set("net/ipv4/conf/" + host_if + "/rp_filter", "1"));
+  // The host end of a task without IPv6 needs none: no link-local address,
+  // duplicate address detection, MLD or router solicitation for it.
+  if (!v6) (void)sysctl::set("net/ipv6/conf/" + host_if + "/disable_ipv6", "1");
   // A socket bound to the task's namespace: every step inside the task
   // goes through it, without switching namespace again.
   std::optional<NetlinkSocket> task_nl;
@@ -228,6 +231,7 @@ Result<void> Dataplane::wire_link(const TaskSpec& task, const HostSpec& host, Ne
     NETMOD_TRY(nft->run(cmds + ruleset::task_elements_only(rules)));
   }
   Cleanup undo_rules([&] { (void)remove_elements(rules); });
+  trace_point("rules-added");
 
   // 2. Inside the task: its addresses, and the gateways of any family
   // create_link was not told of.

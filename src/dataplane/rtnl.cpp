@@ -64,6 +64,11 @@ NlMessage new_veth(const std::string& host_name, const Mac& host_mac, const std:
   m.put_str(IFLA_IFNAME, host_name);
   m.put(IFLA_ADDRESS, host_mac.data(), host_mac.size());
   m.put_u32(IFLA_MTU, mtu);
+  // One queue each way, asked for up front. Without it the kernel makes a
+  // veth with a queue per CPU and then cuts it to one on each end, waiting
+  // for an RCU grace period each time (about 0.1-0.2 ms per end here).
+  m.put_u32(IFLA_NUM_TX_QUEUES, 1);
+  m.put_u32(IFLA_NUM_RX_QUEUES, 1);
   size_t linkinfo = m.begin_nest(IFLA_LINKINFO);
   m.put_str(IFLA_INFO_KIND, "veth");
   size_t data = m.begin_nest(IFLA_INFO_DATA);
@@ -73,6 +78,8 @@ NlMessage new_veth(const std::string& host_name, const Mac& host_mac, const std:
   m.put_str(IFLA_IFNAME, peer_name);
   m.put(IFLA_ADDRESS, peer_mac.data(), peer_mac.size());
   m.put_u32(IFLA_MTU, mtu);
+  m.put_u32(IFLA_NUM_TX_QUEUES, 1);
+  m.put_u32(IFLA_NUM_RX_QUEUES, 1);
   m.put_u32(IFLA_NET_NS_FD, static_cast<uint32_t>(peer_netns_fd));
   m.end_nest(peer);
   m.end_nest(data);

@@ -46,12 +46,18 @@ ip -n "$id-p1" link add eth0 type veth peer name eth0 netns "$id-p2"
 ip -n "$id-p1" addr add 198.19.0.1/24 dev eth0; ip -n "$id-p1" link set eth0 up; ip -n "$id-p1" link set lo up
 ip -n "$id-p2" addr add 198.19.0.2/24 dev eth0; ip -n "$id-p2" link set eth0 up; ip -n "$id-p2" link set lo up
 
+# iperf3 pinned: client on CPU 0, server on CPU 1 (-A 0,1), for both
+# setups alike; unpinned, where the scheduler puts the two ends (and the
+# softirq work that follows the sender) swings single runs by +-15 % here.
+pin=""; [ "$(nproc)" -ge 2 ] && pin="-A 0,1"
 iperf() {  # SERVER_CMD_PREFIX CLIENT_CMD_PREFIX ADDR
   $1 iperf3 -s -1 -D >/dev/null 2>&1; sleep 0.3
-  $2 iperf3 -c "$3" -t 5 -J | jq '.end.sum_received.bits_per_second / 1e9'
+  $2 iperf3 -c "$3" -t 5 $pin -J | jq '.end.sum_received.bits_per_second / 1e9'
 }
-for run in 1 2 3; do
+runs=${RUNS:-5}
+for run in $(seq "$runs"); do
   n=$(iperf "nsenter -t $t2 -n" "nsenter -t $t1 -n" "$addr2")
   p=$(iperf "ip netns exec $id-p2" "ip netns exec $id-p1" 198.19.0.2)
   printf 'run %d: netmod %.2f Gbit/s, plain veth %.2f Gbit/s, ratio %.3f\n' "$run" "$n" "$p" "$(echo "$n / $p" | bc -l)"
-done
+done | tee "$work/runs"
+awk '{print $NF}' "$work/runs" | sort -n | awk '{r[NR]=$1} END {printf "median ratio over %d runs: %.3f\n", NR, r[int((NR+1)/2)]}'

@@ -81,8 +81,8 @@ std::string Dataplane::host_commands(const HostSpec& host) {
   return ruleset::base() + ruleset::pools(host.pools);
 }
 
-Result<bool> Dataplane::chain_exists(const std::string& chain) {
-  NlMessage m = nftnl::get_chain(chain);
+Result<bool> Dataplane::chain_exists(const std::string& chain, bool fast) {
+  NlMessage m = nftnl::get_chain(chain, fast);
   NETMOD_ASSIGN_OR_RETURN(NetlinkSocket * nf, this->nf());
   auto r = nf->request(m, [](const nlmsghdr*) {});
   if (r) return true;
@@ -105,6 +105,17 @@ Result<void> Dataplane::remove_elements(const ruleset::TaskRules& rules) {
     if (nf->request(get, [](const nlmsghdr*) {})) present.push_back(nftnl::del_element(e));
   }
   return nf->transaction(present);
+}
+
+void Dataplane::unhook_fast_path(const std::string& device) {
+  // Kernels before 6.16 drop a device's hooks with the device; later ones
+  // keep hooks by name until told. Best effort: an old kernel that cannot
+  // remove a single hook refuses, and the hook goes with the veth.
+  auto nf = this->nf();
+  if (!nf) return;
+  std::vector<NlMessage> msgs;
+  msgs.push_back(nftnl::del_fast_hook(device));
+  (void)(*nf)->transaction(msgs);
 }
 
 Result<void> Dataplane::apply_host(const HostSpec& host) {
@@ -205,8 +216,11 @@ Result<void> Dataplane::wire_link(const TaskSpec& task, const HostSpec& host, Ne
   // 1. The task's rules, in force before any route leads to it. The common
   // case: the table, the chain of the task's netgroup combination and its
   // sets exist, and the task's elements alone go in, as netlink messages.
-  const ruleset::TaskRules rules = rules_of(task);
+  ruleset::TaskRules rules = rules_of(task);
+  rules.host_index = host_index;
+  const bool fast = !task.netgroups.empty();
   std::vector<NlMessage> elements;
+  if (fast) elements.push_back(nftnl::add_fast_hook(host_if));
   for (const auto& e : ruleset::task_elements(rules)) elements.push_back(nftnl::new_element(e));
   NETMOD_ASSIGN_OR_RETURN(NetlinkSocket * nf, this->nf());
   if (auto r = nf->transaction(elements); !r) {
@@ -227,10 +241,19 @@ Result<void> Dataplane::wire_link(const TaskSpec& task, const HostSpec& host, Ne
     }
     std::string cmds = have_base ? "" : host_commands(host);
     cmds += have_comb ? ruleset::netgroup_sets(task.netgroups) : ruleset::combination(task.netgroups);
+    if (fast) {
+      NETMOD_ASSIGN_OR_RETURN(bool have_fast, chain_exists(ruleset::kFastChain, true));
+      cmds += have_fast ? ruleset::fast_hook(host_if) : ruleset::fast_base(host_if);
+      NETMOD_ASSIGN_OR_RETURN(bool have_fast_comb, chain_exists(ruleset::fast_chain(task.netgroups), true));
+      if (!have_fast_comb) cmds += ruleset::fast_combination(task.netgroups);
+    }
     NETMOD_ASSIGN_OR_RETURN(Nft * nft, this->nft());
     NETMOD_TRY(nft->run(cmds + ruleset::task_elements_only(rules)));
   }
-  Cleanup undo_rules([&] { (void)remove_elements(rules); });
+  Cleanup undo_rules([&] {
+    (void)remove_elements(rules);
+    if (fast) unhook_fast_path(host_if);
+  });
   trace_point("rules-added");
 
   // 2. Inside the task: its addresses, and the gateways of any family
@@ -267,7 +290,10 @@ Result<bool> Dataplane::isolate_for_removal(const TaskSpec& task) {
   trace_point("link-looked-up");
   // Without addresses (no endpoint record: never wired, or its record is
   // gone with the rest) there are no elements to look for.
-  if (!task.addresses.empty()) NETMOD_TRY(remove_elements(rules));
+  if (!task.addresses.empty()) {
+    NETMOD_TRY(remove_elements(rules));
+    if (!task.netgroups.empty()) unhook_fast_path(host_if);
+  }
   trace_point("elements-removed");
   if (!current) return false;
   std::vector<NlMessage> msgs;

@@ -98,6 +98,10 @@ class Dataplane {
   Result<void> delete_link(const TaskSpec& task);
   Result<void> delete_link(const std::string& host_ifname);
 
+  // Takes the fast-path chain's hook off a device name (reconcile; best
+  // effort, see remove_fast_hook).
+  void unhook_fast_path(const std::string& device);
+
   // Host-wide state alone (reconcile).
   Result<void> apply_host(const HostSpec& host);
 
@@ -116,12 +120,14 @@ class Dataplane {
   Result<void> ensure_host_sysctls();
   // The task's static gateway neighbours and its default routes via them.
   static void add_gateways(std::vector<NlMessage>& msgs, int task_index, bool v4, bool v6);
-  // Whether netmod's table has this chain (one netfilter netlink request).
-  Result<bool> chain_exists(const std::string& chain);
+  // Whether netmod's table (the fast-path table with `fast`) has this
+  // chain (one netfilter netlink request).
+  Result<bool> chain_exists(const std::string& chain, bool fast = false);
   std::string host_commands(const HostSpec& host);
   // Removes a task's elements in one transaction, or, when part of them is
   // gone already (a half-done isolate or cleanup), one by one.
   Result<void> remove_elements(const ruleset::TaskRules& rules);
+
 
   NetlinkSocket nl_;
   std::optional<NetlinkSocket> nf_;

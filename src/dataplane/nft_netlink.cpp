@@ -14,10 +14,10 @@ namespace {
 
 constexpr const char* kTableName = "netmod";  // of ruleset::kTable, "inet netmod"
 
-NlMessage message(uint8_t type, uint16_t flags, std::string what) {
+NlMessage message(uint8_t type, uint16_t flags, std::string what, uint8_t family = NFPROTO_INET) {
   NlMessage m(static_cast<uint16_t>((NFNL_SUBSYS_NFTABLES << 8) | type), flags, std::move(what));
   auto* nfg = m.put_family_header<nfgenmsg>();
-  nfg->nfgen_family = NFPROTO_INET;
+  nfg->nfgen_family = family;
   nfg->version = NFNETLINK_V0;
   nfg->res_id = 0;
   return m;
@@ -25,8 +25,11 @@ NlMessage message(uint8_t type, uint16_t flags, std::string what) {
 
 NlMessage element_message(uint8_t type, uint16_t flags, const ruleset::Element& e, bool with_data,
                           const char* verb) {
-  NlMessage m = message(type, flags, std::string(verb) + " element " + ruleset::element_text(e, !with_data) +
-                                         (std::string(verb) == "adding" ? " to " : std::string(verb) == "deleting" ? " from " : " in ") + e.set);
+  NlMessage m = message(type, flags,
+                        std::string(verb) + " element " + ruleset::element_text(e, !with_data) +
+                            (std::string(verb) == "adding" ? " to " : std::string(verb) == "deleting" ? " from " : " in ") +
+                            (e.fast ? "fast-path " : "") + e.set,
+                        e.fast ? NFPROTO_NETDEV : NFPROTO_INET);
   m.put_str(NFTA_SET_ELEM_LIST_TABLE, kTableName);
   m.put_str(NFTA_SET_ELEM_LIST_SET, e.set);
   size_t elements = m.begin_nest(NFTA_SET_ELEM_LIST_ELEMENTS);
@@ -41,6 +44,13 @@ NlMessage element_message(uint8_t type, uint16_t flags, const ruleset::Element& 
     m.put_u32(NFTA_VERDICT_CODE, htonl(static_cast<uint32_t>(NFT_GOTO)));
     m.put_str(NFTA_VERDICT_CHAIN, e.goto_chain);
     m.end_nest(verdict);
+    m.end_nest(data);
+  }
+  if (with_data && !e.data_ifname.empty()) {
+    // iface_index: the interface index, a u32 in host byte order.
+    uint32_t index = static_cast<uint32_t>(e.data_ifindex);
+    size_t data = m.begin_nest(NFTA_SET_ELEM_DATA);
+    m.put(NFTA_DATA_VALUE, &index, sizeof index);
     m.end_nest(data);
   }
   m.end_nest(elem);
@@ -73,8 +83,34 @@ NlMessage get_element(const ruleset::Element& e) {
   return element_message(NFT_MSG_GETSETELEM, 0, e, false, "looking up");
 }
 
-NlMessage get_chain(const std::string& chain) {
-  NlMessage m = message(NFT_MSG_GETCHAIN, 0, "looking up chain " + chain);
+namespace {
+
+NlMessage hook_message(uint8_t type, uint16_t flags, const std::string& device, std::string what) {
+  NlMessage m = message(type, flags, std::move(what), NFPROTO_NETDEV);
+  m.put_str(NFTA_CHAIN_TABLE, kTableName);
+  m.put_str(NFTA_CHAIN_NAME, ruleset::kFastChain);
+  size_t hook = m.begin_nest(NFTA_CHAIN_HOOK);
+  m.put_u32(NFTA_HOOK_HOOKNUM, htonl(NF_NETDEV_INGRESS));
+  m.put_u32(NFTA_HOOK_PRIORITY, htonl(static_cast<uint32_t>(ruleset::kFastPriority)));
+  size_t devs = m.begin_nest(NFTA_HOOK_DEVS);
+  m.put_str(NFTA_DEVICE_NAME, device);
+  m.end_nest(devs);
+  m.end_nest(hook);
+  return m;
+}
+
+}  // namespace
+
+NlMessage add_fast_hook(const std::string& device) {
+  return hook_message(NFT_MSG_NEWCHAIN, NLM_F_CREATE, device, "hooking the fast path on " + device);
+}
+
+NlMessage del_fast_hook(const std::string& device) {
+  return hook_message(NFT_MSG_DELCHAIN, 0, device, "unhooking the fast path from " + device);
+}
+
+NlMessage get_chain(const std::string& chain, bool fast) {
+  NlMessage m = message(NFT_MSG_GETCHAIN, 0, "looking up chain " + chain, fast ? NFPROTO_NETDEV : NFPROTO_INET);
   m.put_str(NFTA_CHAIN_TABLE, kTableName);
   m.put_str(NFTA_CHAIN_NAME, chain);
   return m;

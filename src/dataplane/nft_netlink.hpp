@@ -35,8 +35,16 @@ NlMessage del_element(const ruleset::Element& e);
 // an RCU grace period, several milliseconds, before it reports the abort.)
 NlMessage get_element(const ruleset::Element& e);
 
-// NFT_MSG_GETCHAIN for a chain of netmod's table: answered ENOENT (as
-// Errc::not_found from NetlinkSocket::request) when there is none.
-NlMessage get_chain(const std::string& chain);
+// NFT_MSG_GETCHAIN for a chain of netmod's table (the fast-path table with
+// `fast`): answered ENOENT (as Errc::not_found from
+// NetlinkSocket::request) when there is none.
+NlMessage get_chain(const std::string& chain, bool fast = false);
+
+// Hooks the fast-path chain on one more device (NFT_MSG_NEWCHAIN updating
+// its hook's device list), or unhooks it from one (NFT_MSG_DELCHAIN with a
+// device list removes just those hooks; Linux 6.3 and later). The chain
+// must exist: ENOENT otherwise.
+NlMessage add_fast_hook(const std::string& device);
+NlMessage del_fast_hook(const std::string& device);
 
 }  // namespace netmod::dataplane::nftnl

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 
@@ -76,14 +77,36 @@ TEST(NftNetlink, DeletionNamesTheKeyAlone) {
 
 TEST(NftNetlink, ElementsMatchTheirTextForm) {
   // The netlink and text paths write the same elements (ruleset.hpp).
-  ruleset::TaskRules t{"nm0123456789ab", {ip("10.65.0.2")}, {"g1"}};
+  ruleset::TaskRules t{"nm0123456789ab", {ip("10.65.0.2")}, {"g1"}, 7};
   auto elements = ruleset::task_elements(t);
-  ASSERT_EQ(elements.size(), 4u);
+  ASSERT_EQ(elements.size(), 7u);
   EXPECT_EQ(elements[0].set, "task_ifs");
   EXPECT_EQ(ruleset::element_text(elements[1]), "\"nm0123456789ab\" . 10.65.0.2");
   EXPECT_EQ(ruleset::element_text(elements[2]), "10.65.0.2 : goto " + ruleset::combination_chain({"g1"}));
   EXPECT_EQ(ruleset::element_text(elements[2], true), "10.65.0.2");
   EXPECT_EQ(elements[3].set, ruleset::netgroup_set("g1", net::Family::v4));
+  // The fast path's interface map carries the index, as the kernel keeps it.
+  EXPECT_TRUE(elements[5].fast);
+  EXPECT_EQ(ruleset::element_text(elements[5]), "10.65.0.2 : \"nm0123456789ab\"");
+  NlMessage m = new_element(elements[5]);
+  EXPECT_EQ(reinterpret_cast<const nfgenmsg*>(mnl_nlmsg_get_payload(m.header()))->nfgen_family, NFPROTO_NETDEV);
+  auto elem = nested(nested(top(m)[NFTA_SET_ELEM_LIST_ELEMENTS])[NFTA_LIST_ELEM]);
+  uint32_t index;
+  std::memcpy(&index, nested(elem[NFTA_SET_ELEM_DATA])[NFTA_DATA_VALUE].data(), 4);
+  EXPECT_EQ(index, 7u);
+}
+
+TEST(NftNetlink, FastPathHookNamesTheDevice) {
+  NlMessage m = add_fast_hook("nm0123456789ab");
+  EXPECT_EQ(m.header()->nlmsg_type, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWCHAIN);
+  auto t = top(m);
+  EXPECT_EQ(t[NFTA_CHAIN_NAME], std::string("fast\0", 5));
+  auto hook = nested(t[NFTA_CHAIN_HOOK]);
+  uint32_t prio;
+  std::memcpy(&prio, hook[NFTA_HOOK_PRIORITY].data(), 4);
+  EXPECT_EQ(static_cast<int32_t>(ntohl(prio)), ruleset::kFastPriority);
+  EXPECT_EQ(nested(hook[NFTA_HOOK_DEVS])[NFTA_DEVICE_NAME], std::string("nm0123456789ab\0", 15));
+  EXPECT_EQ(del_fast_hook("nm0123456789ab").header()->nlmsg_type, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_DELCHAIN);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <set>
 
 namespace netmod::dataplane::ruleset {
 
@@ -35,14 +36,27 @@ const char* fam(const net::IpAddress& a) { return a.is_v4() ? "v4" : "v6"; }
 
 std::vector<Element> task_elements(const TaskRules& t) {
   std::vector<Element> out;
-  out.push_back({"task_ifs", t.host_ifname, std::nullopt, ""});
+  out.push_back({.set = "task_ifs", .ifname = t.host_ifname});
   const std::string chain = combination_chain(t.netgroups);
   for (const auto& a : t.addresses) {
     const std::string f = fam(a);
-    out.push_back({"src_" + f, t.host_ifname, a, ""});
-    out.push_back({"to_" + f, std::nullopt, a, chain});
-    if (t.netgroups.empty()) out.push_back({"isolated_" + f, std::nullopt, a, ""});
-    for (const auto& g : t.netgroups) out.push_back({netgroup_set(g, a.family()), std::nullopt, a, ""});
+    out.push_back({.set = "src_" + f, .ifname = t.host_ifname, .addr = a});
+    out.push_back({.set = "to_" + f, .addr = a, .goto_chain = chain});
+    if (t.netgroups.empty()) out.push_back({.set = "isolated_" + f, .addr = a});
+    for (const auto& g : t.netgroups) out.push_back({.set = netgroup_set(g, a.family()), .addr = a});
+  }
+  // The fast path knows only tasks with netgroups (a task without any
+  // talks to its host alone, which the fast path never handles).
+  if (t.netgroups.empty()) return out;
+  const std::string fchain = fast_chain(t.netgroups);
+  for (const auto& a : t.addresses) {
+    const std::string f = fam(a);
+    out.push_back({.set = "to_" + f, .addr = a, .goto_chain = fchain, .fast = true});
+    out.push_back(
+        {.set = "dev_" + f, .addr = a, .fast = true, .data_ifname = t.host_ifname, .data_ifindex = t.host_index});
+    for (const auto& g : t.netgroups) {
+      out.push_back({.set = fast_set(g, a.family()), .ifname = t.host_ifname, .addr = a, .fast = true});
+    }
   }
   return out;
 }
@@ -55,6 +69,60 @@ std::string element_text(const Element& e, bool key_only) {
   if (e.ifname && e.addr) s += " . ";
   if (e.addr) s += e.addr->str();
   if (!e.goto_chain.empty() && !key_only) s += " : goto " + e.goto_chain;
+  if (!e.data_ifname.empty() && !key_only) s += " : \"" + e.data_ifname + "\"";
+  return s;
+}
+
+std::string fast_set(const std::string& netgroup, net::Family family) {
+  return std::string(family == net::Family::v4 ? "gi4_" : "gi6_") + hex16(fnv1a(netgroup));
+}
+
+std::string fast_chain(const std::vector<std::string>& netgroups) {
+  std::string joined;
+  for (const auto& g : netgroups) joined += g + "\n";
+  return "f_" + hex16(fnv1a(joined));
+}
+
+std::string fast_base(const std::string& first_device) {
+  const std::string t = kFastTable;
+  std::string s;
+  s += "add table " + t + "\n";
+  s += "add map " + t + " to_v4 { type ipv4_addr : verdict; }\n";
+  s += "add map " + t + " to_v6 { type ipv6_addr : verdict; }\n";
+  s += "add map " + t + " dev_v4 { type ipv4_addr : iface_index; }\n";
+  s += "add map " + t + " dev_v6 { type ipv6_addr : iface_index; }\n";
+  s += "add chain " + t + " " + kFastChain + " { type filter hook ingress devices = { \"" + first_device +
+       "\" } priority " + std::to_string(kFastPriority) + "; policy accept; }\n";
+  s += "flush chain " + t + " " + kFastChain + "\n";
+  s += "add rule " + t + " " + kFastChain + " ip daddr vmap @to_v4\n";
+  s += "add rule " + t + " " + kFastChain + " ip6 daddr vmap @to_v6\n";
+  return s;
+}
+
+std::string fast_hook(const std::string& device) {
+  return "add chain " + std::string(kFastTable) + " " + kFastChain + " { type filter hook ingress devices = { \"" +
+         device + "\" } priority " + std::to_string(kFastPriority) + "; policy accept; }\n";
+}
+
+std::string fast_combination(const std::vector<std::string>& netgroups) {
+  const std::string t = kFastTable;
+  const std::string chain = fast_chain(netgroups);
+  std::string s;
+  for (const auto& g : netgroups) {
+    s += "add set " + t + " " + fast_set(g, net::Family::v4) + " { type ifname . ipv4_addr; }\n";
+    s += "add set " + t + " " + fast_set(g, net::Family::v6) + " { type ifname . ipv6_addr; }\n";
+  }
+  s += "add chain " + t + " " + chain + "\n";
+  s += "flush chain " + t + " " + chain + "\n";
+  // The sender, by the host end it came in on and its source address, is
+  // a member of one of the destination's netgroups: straight to the
+  // destination's host end. Otherwise the packet goes on, unchanged.
+  for (const auto& g : netgroups) {
+    s += "add rule " + t + " " + chain + " iifname . ip saddr @" + fast_set(g, net::Family::v4) +
+         " fwd ip to ip daddr device ip daddr map @dev_v4\n";
+    s += "add rule " + t + " " + chain + " iifname . ip6 saddr @" + fast_set(g, net::Family::v6) +
+         " fwd ip6 to ip6 daddr device ip6 daddr map @dev_v6\n";
+  }
   return s;
 }
 
@@ -158,7 +226,7 @@ std::string combination(const std::vector<std::string>& netgroups) {
 std::string task_elements_only(const TaskRules& task) {
   std::string s;
   for (const auto& e : task_elements(task)) {
-    s += "add element " + std::string(kTable) + " " + e.set + " { " + element_text(e) + " }\n";
+    s += "add element " + std::string(e.fast ? kFastTable : kTable) + " " + e.set + " { " + element_text(e) + " }\n";
   }
   return s;
 }
@@ -186,19 +254,36 @@ std::vector<std::string> remove_task_each(const TaskRules& task) {
   std::vector<std::string> out;
   for (const auto& e : task_elements(task)) {
     // A verdict map element is deleted by its key alone.
-    out.push_back("delete element " + std::string(kTable) + " " + e.set + " { " + element_text(e, true) + " }\n");
+    out.push_back("delete element " + std::string(e.fast ? kFastTable : kTable) + " " + e.set + " { " +
+                  element_text(e, true) + " }\n");
   }
   return out;
 }
 
-std::string replace_tasks(const std::vector<TaskRules>& tasks, const std::vector<std::string>& netgroup_sets) {
+std::string replace_tasks(const std::vector<TaskRules>& tasks, const std::vector<std::string>& netgroup_sets,
+                          bool have_fast, const std::vector<std::string>& fast_sets) {
   std::string s;
   for (const char* set : kTaskSets) {
     std::string_view name = set;
     s += std::string(name.starts_with("to_") ? "flush map " : "flush set ") + kTable + " " + set + "\n";
   }
   for (const auto& g : netgroup_sets) s += "flush set " + std::string(kTable) + " " + g + "\n";
-  for (const auto& t : tasks) s += add_task(t);
+  if (have_fast) {
+    for (const char* map : kFastTaskSets) s += "flush map " + std::string(kFastTable) + " " + map + "\n";
+    for (const auto& g : fast_sets) s += "flush set " + std::string(kFastTable) + " " + g + "\n";
+  }
+  std::set<std::vector<std::string>> fast_combinations;
+  for (const auto& t : tasks) {
+    s += combination(t.netgroups);
+    if (t.netgroups.empty()) continue;
+    if (!have_fast) {
+      s += fast_base(t.host_ifname);
+      have_fast = true;
+    }
+    if (fast_combinations.insert(t.netgroups).second) s += fast_combination(t.netgroups);
+    s += fast_hook(t.host_ifname);
+  }
+  for (const auto& t : tasks) s += task_elements_only(t);
   return s;
 }
 

@@ -17,6 +17,19 @@
 //     outside every pool are masqueraded.
 // Adding a task adds only its own elements (and its netgroups' sets and
 // combination chain when it is the first of its kind).
+//
+// Same-host fast path (table netdev netmod): on the ingress of each host
+// end of a task with netgroups, a packet to another local task goes
+// straight to that task's host end (nft `fwd`), skipping the host's IP
+// stack, when the destination's netgroup combination chain (f_<hash>)
+// finds the sender, by its host end and source address, in one of the
+// destination's netgroups (sets gi4_/gi6_<hash> of ifname . address). Such
+// pairs may talk both ways under rules 1-2 and 5, so this needs no
+// connection state; every other packet goes on to the routed path and the
+// inet table above, unchanged. One lookup for the destination, one per
+// netgroup of it, one for its interface: a shorter per-packet path is what
+// brings task-to-task throughput near that of a plain veth
+// (docs/benchmarks.md).
 #pragma once
 
 #include <optional>
@@ -28,12 +41,16 @@
 namespace netmod::dataplane::ruleset {
 
 inline constexpr const char* kTable = "inet netmod";
+inline constexpr const char* kFastTable = "netdev netmod";
+inline constexpr const char* kFastChain = "fast";
+inline constexpr int kFastPriority = -300;
 
 // What the ruleset needs to know about one task.
 struct TaskRules {
   std::string host_ifname;
   std::vector<net::IpAddress> addresses;
   std::vector<std::string> netgroups;  // validated, sorted
+  int host_index = 0;                  // of host_ifname; needed to add (not remove) fast-path elements
 };
 
 struct PoolRules {
@@ -46,10 +63,14 @@ struct PoolRules {
 // in a verdict map, mapped to `goto <goto_chain>`. The same value renders
 // as nft text (element_text) and as nf_tables netlink (nft_netlink.hpp).
 struct Element {
-  std::string set;
-  std::optional<std::string> ifname;
-  std::optional<net::IpAddress> addr;
-  std::string goto_chain;  // empty for a set element
+  std::string set{};
+  std::optional<std::string> ifname{};
+  std::optional<net::IpAddress> addr{};
+  std::string goto_chain{};  // empty for a set element
+  bool fast = false;       // in the fast-path table (netdev netmod)
+  // A dev_v4/dev_v6 element's value: the interface packets are sent to.
+  std::string data_ifname{};
+  int data_ifindex = 0;
 };
 // Every element of one task, in the order they are added.
 std::vector<Element> task_elements(const TaskRules& t);
@@ -58,6 +79,8 @@ std::vector<Element> task_elements(const TaskRules& t);
 std::string element_text(const Element& e, bool key_only = false);
 
 std::string netgroup_set(const std::string& netgroup, net::Family family);  // "g4_0123456789abcdef"
+std::string fast_set(const std::string& netgroup, net::Family family);      // "gi4_0123456789abcdef"
+std::string fast_chain(const std::vector<std::string>& netgroups);          // "f_..." (non-empty list)
 std::string combination_chain(const std::vector<std::string>& netgroups);   // "c_..." / "c_isolated" / "c_public"
 
 // Creates the table, its sets, maps and base chains, and (re)writes the
@@ -73,6 +96,14 @@ std::string netgroup_sets(const std::vector<std::string>& netgroups);
 // The sets and chain of a task's netgroup combination (idempotent, but it
 // rewrites the chain's rules: only needed when the chain does not exist).
 std::string combination(const std::vector<std::string>& netgroups);
+// The fast-path table and its base chain, hooked on `first_device`, and
+// its rules (only when the chain does not exist: it rewrites them).
+std::string fast_base(const std::string& first_device);
+// Hooks the fast-path chain on one more host end (idempotent).
+std::string fast_hook(const std::string& device);
+// The fast-path sets and chain of a netgroup combination (idempotent; it
+// rewrites the chain's rules).
+std::string fast_combination(const std::vector<std::string>& netgroups);
 // The task's elements alone.
 std::string task_elements_only(const TaskRules& t);
 // Everything one task needs, idempotent.
@@ -84,10 +115,14 @@ std::string remove_task(const TaskRules& t);
 std::vector<std::string> remove_task_each(const TaskRules& t);
 // The sets and maps that hold per-task elements, plus the netgroup sets.
 inline constexpr const char* kTaskSets[] = {"to_v4", "to_v6", "src_v4", "src_v6", "task_ifs", "isolated_v4", "isolated_v6"};
+inline constexpr const char* kFastTaskSets[] = {"to_v4", "to_v6", "dev_v4", "dev_v6"};
 // Replaces every per-task element with those of `tasks`, in one
-// transaction: flushes the task sets and maps (and `netgroup_sets`, the
-// netgroup sets that exist now) and adds every task's elements.
-std::string replace_tasks(const std::vector<TaskRules>& tasks, const std::vector<std::string>& netgroup_sets);
+// transaction: flushes the task sets and maps (and `netgroup_sets` and
+// `fast_sets`, the netgroup sets of each table that exist now; the fast
+// table's only when `have_fast`) and adds every task's elements, with the
+// fast path's chains and hooks they need.
+std::string replace_tasks(const std::vector<TaskRules>& tasks, const std::vector<std::string>& netgroup_sets,
+                          bool have_fast, const std::vector<std::string>& fast_sets);
 
 // Deletes the whole table (tests, `netmod reset`).
 std::string delete_table();

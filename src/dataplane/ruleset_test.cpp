@@ -41,6 +41,17 @@ TEST(Ruleset, TaskGolden) {
       "add element inet netmod src_v6 { \"nm0123456789ab\" . fd65:6e6d::2 }\n"
       "add element inet netmod to_v6 { fd65:6e6d::2 : goto " + c + " }\n"
       "add element inet netmod " + g6 + " { fd65:6e6d::2 }\n";
+  // The fast path: destination map, interface map, and the sender-side
+  // sets of ifname . address.
+  std::string f = fast_chain({"star-1"});
+  std::string gi4 = fast_set("star-1", net::Family::v4), gi6 = fast_set("star-1", net::Family::v6);
+  expected +=
+      "add element netdev netmod to_v4 { 10.65.0.2 : goto " + f + " }\n"
+      "add element netdev netmod dev_v4 { 10.65.0.2 : \"nm0123456789ab\" }\n"
+      "add element netdev netmod " + gi4 + " { \"nm0123456789ab\" . 10.65.0.2 }\n"
+      "add element netdev netmod to_v6 { fd65:6e6d::2 : goto " + f + " }\n"
+      "add element netdev netmod dev_v6 { fd65:6e6d::2 : \"nm0123456789ab\" }\n"
+      "add element netdev netmod " + gi6 + " { \"nm0123456789ab\" . fd65:6e6d::2 }\n";
   EXPECT_EQ(add_task(t), expected);
   std::string removal =
       "delete element inet netmod task_ifs { \"nm0123456789ab\" }\n"
@@ -49,9 +60,15 @@ TEST(Ruleset, TaskGolden) {
       "delete element inet netmod " + g4 + " { 10.65.0.2 }\n"
       "delete element inet netmod src_v6 { \"nm0123456789ab\" . fd65:6e6d::2 }\n"
       "delete element inet netmod to_v6 { fd65:6e6d::2 }\n"
-      "delete element inet netmod " + g6 + " { fd65:6e6d::2 }\n";
+      "delete element inet netmod " + g6 + " { fd65:6e6d::2 }\n"
+      "delete element netdev netmod to_v4 { 10.65.0.2 }\n"
+      "delete element netdev netmod dev_v4 { 10.65.0.2 }\n"
+      "delete element netdev netmod " + gi4 + " { \"nm0123456789ab\" . 10.65.0.2 }\n"
+      "delete element netdev netmod to_v6 { fd65:6e6d::2 }\n"
+      "delete element netdev netmod dev_v6 { fd65:6e6d::2 }\n"
+      "delete element netdev netmod " + gi6 + " { \"nm0123456789ab\" . fd65:6e6d::2 }\n";
   EXPECT_EQ(remove_task(t), removal);
-  EXPECT_EQ(remove_task_each(t).size(), 7u);
+  EXPECT_EQ(remove_task_each(t).size(), 13u);
 }
 
 TEST(Ruleset, TaskWithoutNetgroupIsIsolated) {
@@ -60,6 +77,29 @@ TEST(Ruleset, TaskWithoutNetgroupIsIsolated) {
   EXPECT_NE(s.find("add element inet netmod isolated_v4 { 10.65.0.9 }"), std::string::npos);
   EXPECT_NE(s.find("to_v4 { 10.65.0.9 : goto c_isolated }"), std::string::npos);
   EXPECT_EQ(s.find("add chain"), std::string::npos);  // c_isolated is part of the base
+  EXPECT_EQ(s.find("netdev"), std::string::npos);     // and it never takes the fast path
+}
+
+TEST(Ruleset, FastPathForwardsOnlySendersInTheDestinationsNetgroups) {
+  std::string c = fast_combination({"a", "b"});
+  std::string f = fast_chain({"a", "b"});
+  EXPECT_NE(f, fast_chain({"a"}));
+  EXPECT_NE(c.find("add set netdev netmod " + fast_set("a", net::Family::v4) + " { type ifname . ipv4_addr; }"),
+            std::string::npos);
+  EXPECT_NE(c.find("add rule netdev netmod " + f + " iifname . ip saddr @" + fast_set("b", net::Family::v4) +
+                   " fwd ip to ip daddr device ip daddr map @dev_v4\n"),
+            std::string::npos);
+  // No drop anywhere: what the fast path does not forward goes on to the
+  // routed path and the inet table.
+  EXPECT_EQ(c.find("drop"), std::string::npos);
+  std::string b = fast_base("nm0123456789ab");
+  EXPECT_NE(b.find("add chain netdev netmod fast { type filter hook ingress devices = { \"nm0123456789ab\" } "
+                   "priority -300; policy accept; }"),
+            std::string::npos);
+  EXPECT_EQ(b.find("drop"), std::string::npos);
+  EXPECT_EQ(fast_hook("nmffffffffffff"),
+            "add chain netdev netmod fast { type filter hook ingress devices = { \"nmffffffffffff\" } priority -300; "
+            "policy accept; }\n");
 }
 
 TEST(Ruleset, PublicMembersAcceptEveryone) {
@@ -72,10 +112,19 @@ TEST(Ruleset, PublicMembersAcceptEveryone) {
 }
 
 TEST(Ruleset, ReplaceTasksFlushesEveryTaskSetAndMap) {
-  std::string s = replace_tasks({{"nmffffffffffff", {ip("10.65.0.9")}, {"g"}}}, {"g4_00000000000000aa"});
+  std::string s = replace_tasks({{"nmffffffffffff", {ip("10.65.0.9")}, {"g"}}}, {"g4_00000000000000aa"}, true,
+                                {"gi4_00000000000000aa"});
   EXPECT_EQ(s.rfind("flush map inet netmod to_v4\nflush map inet netmod to_v6\nflush set inet netmod src_v4\n", 0), 0u) << s;
   EXPECT_NE(s.find("flush set inet netmod g4_00000000000000aa\n"), std::string::npos);
+  EXPECT_NE(s.find("flush map netdev netmod dev_v4\n"), std::string::npos);
+  EXPECT_NE(s.find("flush set netdev netmod gi4_00000000000000aa\n"), std::string::npos);
   EXPECT_NE(s.find("add element inet netmod to_v4 { 10.65.0.9 : goto "), std::string::npos);
+  EXPECT_NE(s.find(fast_hook("nmffffffffffff")), std::string::npos);
+  EXPECT_EQ(s.find("add table netdev"), std::string::npos);  // it exists
+  // Without the fast-path table, the first task with netgroups makes it.
+  std::string fresh = replace_tasks({{"nmffffffffffff", {ip("10.65.0.9")}, {"g"}}}, {}, false, {});
+  EXPECT_NE(fresh.find(fast_base("nmffffffffffff")), std::string::npos);
+  EXPECT_EQ(fresh.find("flush map netdev"), std::string::npos);
 }
 
 TEST(Ruleset, BaseAndPools) {

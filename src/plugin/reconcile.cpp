@@ -18,11 +18,15 @@ bool is_netmod_ifname(const std::string& name) {
   return std::regex_match(name, re);
 }
 
-// Elements of every set and map of netmod's table, as "set: element" text,
-// and the names of the netgroup sets.
+// Elements of every set and map of netmod's tables, as "set: element"
+// text ("fast/set: element" in the fast-path table), the names of the
+// netgroup sets of each, and the fast-path chain's hooks.
 struct NftState {
   std::set<std::string> elements;
   std::vector<std::string> netgroup_sets;
+  std::vector<std::string> fast_sets;
+  bool have_fast = false;
+  std::vector<std::string> fast_hooks;
 };
 
 std::string elem_text(const json& e) {
@@ -36,37 +40,52 @@ std::string elem_text(const json& e) {
   return e.dump();
 }
 
-Result<NftState> nft_state(dataplane::Nft& nft) {
-  NftState st;
-  auto out = nft.run_json("list table inet netmod");
-  if (!out) return st;  // no table yet
+void read_table(dataplane::Nft& nft, bool fast, NftState& st) {
+  auto out = nft.run_json(std::string("list table ") + (fast ? dataplane::ruleset::kFastTable : dataplane::ruleset::kTable));
+  if (!out) return;  // no table yet
   json doc = json::parse(*out, nullptr, false);
-  if (!doc.is_object() || !doc.contains("nftables")) return st;
+  if (!doc.is_object() || !doc.contains("nftables")) return;
+  const std::string prefix = fast ? "fast/" : "";
   for (const auto& item : doc["nftables"]) {
+    if (fast && item.contains("chain") && item["chain"].value("name", "") == dataplane::ruleset::kFastChain) {
+      st.have_fast = true;
+      const json dev = item["chain"].value("dev", json());
+      if (dev.is_string()) st.fast_hooks.push_back(dev.get<std::string>());
+      if (dev.is_array()) {
+        for (const auto& d : dev) st.fast_hooks.push_back(d.get<std::string>());
+      }
+    }
     for (const char* kind : {"set", "map"}) {
       if (!item.contains(kind)) continue;
       const json& s = item[kind];
       std::string name = s.value("name", "");
-      if (name.starts_with("g4_") || name.starts_with("g6_")) st.netgroup_sets.push_back(name);
+      if (!fast && (name.starts_with("g4_") || name.starts_with("g6_"))) st.netgroup_sets.push_back(name);
+      if (fast && (name.starts_with("gi4_") || name.starts_with("gi6_"))) st.fast_sets.push_back(name);
       if (name.starts_with("pools_") || name.starts_with("nat_") || !s.contains("elem")) continue;
       for (const auto& e : s["elem"]) {
-        // Map elements are [key, verdict]; set elements are values.
+        // Map elements are [key, value]; set elements are values.
         std::string text = e.is_array() ? elem_text(e[0]) : elem_text(e);
-        st.elements.insert(name + ": " + text);
+        st.elements.insert(prefix + name + ": " + text);
       }
     }
   }
+}
+
+NftState nft_state(dataplane::Nft& nft) {
+  NftState st;
+  read_table(nft, false, st);
+  read_table(nft, true, st);
   return st;
 }
 
 std::set<std::string> desired_elements(const std::vector<EndpointRecord>& eps) {
   std::set<std::string> out;
   for (const auto& e : eps) {
-    for (const auto& el : dataplane::ruleset::task_elements({e.host_ifname, e.addresses, e.netgroups})) {
+    for (const auto& el : dataplane::ruleset::task_elements({e.host_ifname, e.addresses, e.netgroups, 0})) {
       std::string key = el.ifname.value_or("");
       if (el.ifname && el.addr) key += " . ";
       if (el.addr) key += el.addr->str();
-      out.insert(el.set + ": " + key);
+      out.insert((el.fast ? "fast/" : "") + el.set + ": " + key);
     }
   }
   return out;
@@ -99,7 +118,7 @@ Result<ReconcileReport> reconcile(store::Store& store, ipam::Ipam& ipam, const s
 
   // nftables: every per-task element, from the records, in one transaction.
   NETMOD_ASSIGN_OR_RETURN(dataplane::Nft * nft, dp.nft());
-  NETMOD_ASSIGN_OR_RETURN(NftState before, nft_state(*nft));
+  NftState before = nft_state(*nft);
   std::set<std::string> want = desired_elements(eps);
   for (const auto& e : before.elements) {
     if (!want.count(e)) report.removed.push_back("nftables element " + e);
@@ -112,9 +131,20 @@ Result<ReconcileReport> reconcile(store::Store& store, ipam::Ipam& ipam, const s
   // re-wired below.
   std::vector<dataplane::ruleset::TaskRules> rules;
   for (const auto& e : eps) {
-    if (present.count(e.host_ifname)) rules.push_back({e.host_ifname, e.addresses, e.netgroups});
+    if (present.count(e.host_ifname)) rules.push_back({e.host_ifname, e.addresses, e.netgroups, 0});
   }
-  NETMOD_TRY(nft->run(dataplane::ruleset::replace_tasks(rules, before.netgroup_sets)));
+  NETMOD_TRY(nft->run(dataplane::ruleset::replace_tasks(rules, before.netgroup_sets, before.have_fast, before.fast_sets)));
+  // Fast-path hooks on names that are no endpoint's (a crash, or a kernel
+  // that keeps hooks by name after the device is gone).
+  std::set<std::string> hooked;
+  for (const auto& r : rules) {
+    if (!r.netgroups.empty()) hooked.insert(r.host_ifname);
+  }
+  for (const auto& dev : before.fast_hooks) {
+    if (hooked.count(dev)) continue;
+    dp.unhook_fast_path(dev);
+    report.removed.push_back("fast-path hook on " + dev);
+  }
 
   // Routes and wiring per endpoint.
   std::set<std::string> routed;

@@ -56,6 +56,22 @@ check_not "a1 spoofing fd65:6e6d::9:9 does not reach a2" udp a1 a2 "${ADDR6[a2]}
 check "a1 with its own source still reaches a2" udp a1 a2 "${ADDR4[a2]}" "${ADDR4[a1]}"
 check "spoofed packets were counted and dropped" bash -c \
   "ip netns exec ${HOST_NS[hA]} nft list chain inet netmod antispoof | grep -E 'counter packets [1-9]'"
+# Spoofing a fellow member's address (m is in g1 too) gets no further: the
+# fast path knows each member by its own host end.
+in_task a1 ip addr add "${ADDR4[m]}/32" dev eth0 || exit 1
+check_not "a1 spoofing m's address does not reach a2" udp a1 a2 "${ADDR4[a2]}" "${ADDR4[m]}"
+in_task a1 ip addr del "${ADDR4[m]}/32" dev eth0
+
+# The same-host fast path (ruleset.hpp): traffic between tasks that share
+# a netgroup skips the host's IP forwarding; other allowed traffic is routed.
+forwarded4() { on_host hA awk '/^Ip:/ {getline; print $7; exit}' /proc/net/snmp; }
+forwarded6() { on_host hA awk '$1 == "Ip6OutForwDatagrams" {print $2}' /proc/net/snmp6; }
+f4=$(forwarded4); f6=$(forwarded6)
+pings a1 "${ADDR4[a2]}" >/dev/null; tcp a1 m "${ADDR4[m]}" >/dev/null; pings a1 "${ADDR6[a2]}" >/dev/null
+check "same-netgroup traffic took the fast path (IPv4: nothing forwarded)" test "$(forwarded4)" = "$f4"
+check "same-netgroup traffic took the fast path (IPv6: nothing forwarded)" test "$(forwarded6)" = "$f6"
+pings b1 "${ADDR4[p]}" >/dev/null
+check "traffic allowed by 'public' alone is routed (and tracked)" test "$(forwarded4)" -gt "$f4"
 
 # Rule 6: host-network processes are not touched.
 check "two host-network processes talk over TCP" bash -c "

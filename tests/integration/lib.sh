@@ -135,6 +135,14 @@ nothing_left() {
   [ -z "$(on_host "$h" ip -o link show | grep -E ': nm[0-9a-f]{12}[@:]')" ] || return 1
   [ -z "$(on_host "$h" ip -o route show proto 78 | grep -v blackhole)" ] || return 1
   [ -z "$(on_host "$h" ip -o -6 route show proto 78 | grep -v blackhole)" ] || return 1
-  local json; json=$(on_host "$h" nft -j list table inet netmod 2>/dev/null) || return 0
-  [ "$(echo "$json" | jq '[.nftables[] | select(.set) | .set | select(.elem) | select(.name | test("^(pools|nat)_") | not)] | length')" = 0 ]
+  local json
+  if json=$(on_host "$h" nft -j list table inet netmod 2>/dev/null); then
+    [ "$(echo "$json" | jq '[.nftables[] | (.set // .map // empty) | select(.elem) | select(.name | test("^(pools|nat)_") | not)] | length')" = 0 ] || return 1
+  fi
+  # The fast-path table: no element, and its chain hooked on no task's interface.
+  if json=$(on_host "$h" nft -j list table netdev netmod 2>/dev/null); then
+    [ "$(echo "$json" | jq '[.nftables[] | (.set // .map // empty) | select(.elem)] | length')" = 0 ] || return 1
+    [ "$(echo "$json" | jq '[.nftables[] | .chain // empty | select(.name == "fast") | (.dev // empty) | if type == "array" then .[] else . end | select(test("^nm[0-9a-f]{12}$"))] | length')" = 0 ] || return 1
+  fi
+  return 0
 }

@@ -62,6 +62,10 @@ Result<NetlinkSocket*> Dataplane::nf() {
   return &*nf_;
 }
 
+Dataplane::~Dataplane() {
+  if (nf_release_slow_ && nf_ && nf_->valid()) nf_->release_in_background(1);
+}
+
 Result<Nft*> Dataplane::nft() {
   if (!nft_) {
     NETMOD_ASSIGN_OR_RETURN(Nft n, Nft::open());
@@ -95,6 +99,7 @@ Result<void> Dataplane::remove_elements(const ruleset::TaskRules& rules) {
   const auto elements = ruleset::task_elements(rules);
   std::vector<NlMessage> all;
   for (const auto& e : elements) all.push_back(nftnl::del_element(e));
+  nf_release_slow_ = true;
   if (nf->transaction(all)) return ok();
   // Part of them is gone. Retrying element by element would pay a failed
   // transaction (an RCU grace period) per missing one: ask which exist,
@@ -115,7 +120,7 @@ void Dataplane::unhook_fast_path(const std::string& device) {
   if (!nf) return;
   std::vector<NlMessage> msgs;
   msgs.push_back(nftnl::del_fast_hook(device));
-  (void)(*nf)->transaction(msgs);
+  if ((*nf)->transaction(msgs)) nf_release_slow_ = true;
 }
 
 Result<void> Dataplane::apply_host(const HostSpec& host) {
@@ -223,6 +228,7 @@ Result<void> Dataplane::wire_link(const TaskSpec& task, const HostSpec& host, Ne
   if (fast) elements.push_back(nftnl::add_fast_hook(host_if));
   for (const auto& e : ruleset::task_elements(rules)) elements.push_back(nftnl::new_element(e));
   NETMOD_ASSIGN_OR_RETURN(NetlinkSocket * nf, this->nf());
+  if (fast) nf_release_slow_ = true;
   if (auto r = nf->transaction(elements); !r) {
     if (r.error().code != Errc::not_found) return std::move(r).error();
     // The first task of its kind (or reconcile removed a set since): the

@@ -61,6 +61,13 @@ class Dataplane {
   // process with no nftables work must not open one), and libnftables is
   // loaded only when a call needs nft syntax (nft()).
   static Result<Dataplane> open();
+  Dataplane(Dataplane&&) noexcept = default;
+  Dataplane& operator=(Dataplane&&) noexcept = default;
+  // Hands the nf_tables socket to a background holder when this
+  // dataplane's transactions left kernel work behind (hook changes), so
+  // the process ends without waiting for it (NetlinkSocket::
+  // release_in_background).
+  ~Dataplane();
 
   // Wires a task in `task_ns`. All of it or none of it: a failure at any
   // step undoes the steps before. The task's rules are in force before this
@@ -106,11 +113,6 @@ class Dataplane {
   Result<void> apply_host(const HostSpec& host);
 
   NetlinkSocket& netlink() { return nl_; }
-  // The nf_tables socket's descriptor, if one was opened. A process that
-  // hands its work to a background process can let that process keep the
-  // socket, so that the kernel's wait at its release (see open()) is not
-  // on the caller's path.
-  std::optional<int> nftables_fd() const { return nf_ ? std::optional<int>(nf_->fd()) : std::nullopt; }
   // libnftables, loaded and its context made on first use.
   Result<Nft*> nft();
 
@@ -132,6 +134,9 @@ class Dataplane {
   NetlinkSocket nl_;
   std::optional<NetlinkSocket> nf_;
   std::optional<Nft> nft_;
+  // A transaction left nf_tables work for an RCU grace period (element
+  // deletions, hook changes; element additions do not).
+  bool nf_release_slow_ = false;
 };
 
 }  // namespace netmod::dataplane

@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <fcntl.h>
+#include <spawn.h>
 #include <sys/socket.h>
 
 #include <cstring>
@@ -70,6 +72,33 @@ NetlinkSocket::~NetlinkSocket() {
 }
 
 int NetlinkSocket::fd() const { return mnl_socket_get_fd(sock_); }
+
+void NetlinkSocket::release_in_background(int hold_seconds) {
+  if (!sock_) return;
+  // The holder gets the socket as fd 100 (dup2 clears close-on-exec), no
+  // stdio (a runtime reading the plugin's output sees EOF when the plugin
+  // exits) and a session of its own.
+  constexpr int kHeldFd = 100;
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawnattr_init(&attr);
+  for (int fd = 0; fd < 3; ++fd) posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", O_RDWR, 0);
+  posix_spawn_file_actions_adddup2(&actions, fd(), kHeldFd);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
+  std::string seconds = std::to_string(hold_seconds);
+  char* argv[] = {const_cast<char*>("sleep"), seconds.data(), nullptr};
+  char* envp[] = {nullptr};
+  pid_t pid;
+  if (posix_spawn(&pid, "/bin/sleep", &actions, &attr, argv, envp) == 0) {
+    // Not waited for: it outlives this process and is reaped by init (or
+    // the caller's subreaper).
+  }
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  mnl_socket_close(sock_);
+  sock_ = nullptr;
+}
 
 Result<NetlinkSocket> NetlinkSocket::open(int protocol) {
   mnl_socket* s = mnl_socket_open2(protocol, SOCK_CLOEXEC);

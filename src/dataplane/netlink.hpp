@@ -55,6 +55,15 @@ class NetlinkSocket {
   ~NetlinkSocket();
 
   int fd() const;
+  bool valid() const { return sock_ != nullptr; }  // false once moved from
+
+  // Closes the socket by handing it to a short-lived background process
+  // (sleep(1)) that holds it for `hold_seconds`. For NETLINK_NETFILTER
+  // sockets after a transaction that left nf_tables work for an RCU grace
+  // period: the kernel makes whoever releases such a socket wait for that
+  // work first (nft_rcv_nl_event), ~10 ms here, holding the lock every
+  // other nftables writer needs. Falls back to closing it here.
+  void release_in_background(int hold_seconds);
 
   // Sends every message in one sendmsg() and collects every acknowledgement.
   // The kernel applies them in order; the first that fails is reported with

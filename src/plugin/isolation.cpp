@@ -211,12 +211,6 @@ Result<bool> cleanup_in_background(store::Store& store, const std::string& host,
   if (child == 0) {
     setsid();
     if (fork() != 0) _exit(0);
-    // The reaper keeps this call's nf_tables socket open until it exits,
-    // tens of milliseconds later: released here (last reference), the
-    // kernel would first wait for its pending nf_tables cleanup, an RCU
-    // grace period, holding the lock every other nftables writer on the
-    // host needs (docs/benchmarks.md, CNI DEL).
-    if (auto fd = dp.nftables_fd()) fcntl(*fd, F_SETFD, 0);
     int devnull = ::open("/dev/null", O_RDWR);
     for (int fd = 0; fd < 3; ++fd) dup2(devnull, fd);
     if (devnull > 2) close(devnull);

@@ -112,13 +112,14 @@ Result<void> Dataplane::remove_elements(const ruleset::TaskRules& rules) {
   return nf->transaction(present);
 }
 
-void Dataplane::remove_ingress(const std::string& device) {
+void Dataplane::unhook_fast_path(const std::string& device) {
+  // Kernels before 6.16 drop a device's hooks with the device; later ones
+  // keep hooks by name until told. Best effort: an old kernel that cannot
+  // remove a single hook refuses, and the hook goes with the veth.
   auto nf = this->nf();
   if (!nf) return;
   std::vector<NlMessage> msgs;
-  msgs.push_back(nftnl::del_ingress(device));
-  // Absent already (no fast path for this task, or gone with a half-done
-  // removal): nothing to do.
+  msgs.push_back(nftnl::del_fast_hook(device));
   if ((*nf)->transaction(msgs)) nf_release_slow_ = true;
 }
 
@@ -224,21 +225,12 @@ Result<void> Dataplane::wire_link(const TaskSpec& task, const HostSpec& host, Ne
   rules.host_index = host_index;
   const bool fast = !task.netgroups.empty();
   std::vector<NlMessage> elements;
-  if (fast) {
-    for (auto& m : nftnl::new_ingress(host_if)) elements.push_back(std::move(m));
-  }
+  if (fast) elements.push_back(nftnl::add_fast_hook(host_if));
   for (const auto& e : ruleset::task_elements(rules)) elements.push_back(nftnl::new_element(e));
   NETMOD_ASSIGN_OR_RETURN(NetlinkSocket * nf, this->nf());
   if (fast) nf_release_slow_ = true;
   if (auto r = nf->transaction(elements); !r) {
-    // Not found: something is missing (below). Exists: with the fast path,
-    // a leftover ingress chain of this interface name (a crash), which the
-    // nft text below rewrites; otherwise a real conflict.
-    bool retry = r.error().code == Errc::not_found;
-    if (!retry && fast && r.error().sys_errno == EEXIST) {
-      NETMOD_ASSIGN_OR_RETURN(retry, chain_exists(ruleset::ingress_chain(host_if), true));
-    }
-    if (!retry) return std::move(r).error();
+    if (r.error().code != Errc::not_found) return std::move(r).error();
     // The first task of its kind (or reconcile removed a set since): the
     // table, chains and sets it needs, and its elements, in nft syntax and
     // one transaction. Chains are written only when missing: rewriting
@@ -256,17 +248,17 @@ Result<void> Dataplane::wire_link(const TaskSpec& task, const HostSpec& host, Ne
     std::string cmds = have_base ? "" : host_commands(host);
     cmds += have_comb ? ruleset::netgroup_sets(task.netgroups) : ruleset::combination(task.netgroups);
     if (fast) {
-      cmds += ruleset::fast_base();
+      NETMOD_ASSIGN_OR_RETURN(bool have_fast, chain_exists(ruleset::kFastChain, true));
+      cmds += have_fast ? ruleset::fast_hook(host_if) : ruleset::fast_base(host_if);
       NETMOD_ASSIGN_OR_RETURN(bool have_fast_comb, chain_exists(ruleset::fast_chain(task.netgroups), true));
       if (!have_fast_comb) cmds += ruleset::fast_combination(task.netgroups);
-      cmds += ruleset::ingress(host_if);
     }
     NETMOD_ASSIGN_OR_RETURN(Nft * nft, this->nft());
     NETMOD_TRY(nft->run(cmds + ruleset::task_elements_only(rules)));
   }
   Cleanup undo_rules([&] {
     (void)remove_elements(rules);
-    if (fast) remove_ingress(host_if);
+    if (fast) unhook_fast_path(host_if);
   });
   trace_point("rules-added");
 
@@ -306,7 +298,7 @@ Result<bool> Dataplane::isolate_for_removal(const TaskSpec& task) {
   // gone with the rest) there are no elements to look for.
   if (!task.addresses.empty()) {
     NETMOD_TRY(remove_elements(rules));
-    if (!task.netgroups.empty()) remove_ingress(host_if);
+    if (!task.netgroups.empty()) unhook_fast_path(host_if);
   }
   trace_point("elements-removed");
   if (!current) return false;

@@ -105,9 +105,9 @@ class Dataplane {
   Result<void> delete_link(const TaskSpec& task);
   Result<void> delete_link(const std::string& host_ifname);
 
-  // Deletes the fast-path ingress chain of a host end (best effort: absent
-  // is fine).
-  void remove_ingress(const std::string& device);
+  // Takes the fast-path chain's hook off a device name (reconcile; best
+  // effort, see remove_fast_hook).
+  void unhook_fast_path(const std::string& device);
 
   // Host-wide state alone (reconcile).
   Result<void> apply_host(const HostSpec& host);
@@ -135,7 +135,7 @@ class Dataplane {
   std::optional<NetlinkSocket> nf_;
   std::optional<Nft> nft_;
   // A transaction left nf_tables work for an RCU grace period (element
-  // deletions, chains added or deleted; element additions do not).
+  // deletions, hook changes; element additions do not).
   bool nf_release_slow_ = false;
 };
 

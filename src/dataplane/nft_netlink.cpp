@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <linux/if.h>
-#include <linux/if_ether.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -86,80 +85,28 @@ NlMessage get_element(const ruleset::Element& e) {
 
 namespace {
 
-// One expression of a rule: name and attributes, within NFTA_RULE_EXPRESSIONS.
-template <class F>
-void expr(NlMessage& m, const char* name, F&& attrs) {
-  size_t elem = m.begin_nest(NFTA_LIST_ELEM);
-  m.put_str(NFTA_EXPR_NAME, name);
-  size_t data = m.begin_nest(NFTA_EXPR_DATA);
-  attrs();
-  m.end_nest(data);
-  m.end_nest(elem);
-}
-
-// `ip daddr vmap @to_v4` (or the IPv6 one) as the kernel takes it in a
-// netdev chain: the ethertype check nft adds for a network-header match,
-// the destination address into register 1, the verdict map lookup.
-NlMessage vmap_rule(const std::string& chain, bool v6) {
-  NlMessage m = message(NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND,
-                        std::string("adding the ") + (v6 ? "IPv6" : "IPv4") + " rule of " + chain, NFPROTO_NETDEV);
-  m.put_str(NFTA_RULE_TABLE, kTableName);
-  m.put_str(NFTA_RULE_CHAIN, chain);
-  size_t exprs = m.begin_nest(NFTA_RULE_EXPRESSIONS);
-  expr(m, "meta", [&] {
-    m.put_u32(NFTA_META_KEY, htonl(NFT_META_PROTOCOL));
-    m.put_u32(NFTA_META_DREG, htonl(NFT_REG_1));
-  });
-  expr(m, "cmp", [&] {
-    m.put_u32(NFTA_CMP_SREG, htonl(NFT_REG_1));
-    m.put_u32(NFTA_CMP_OP, htonl(NFT_CMP_EQ));
-    size_t data = m.begin_nest(NFTA_CMP_DATA);
-    uint16_t proto = htons(v6 ? ETH_P_IPV6 : ETH_P_IP);
-    m.put(NFTA_DATA_VALUE, &proto, sizeof proto);
-    m.end_nest(data);
-  });
-  expr(m, "payload", [&] {
-    m.put_u32(NFTA_PAYLOAD_DREG, htonl(NFT_REG_1));
-    m.put_u32(NFTA_PAYLOAD_BASE, htonl(NFT_PAYLOAD_NETWORK_HEADER));
-    m.put_u32(NFTA_PAYLOAD_OFFSET, htonl(v6 ? 24 : 16));  // destination address
-    m.put_u32(NFTA_PAYLOAD_LEN, htonl(v6 ? 16 : 4));
-  });
-  expr(m, "lookup", [&] {
-    m.put_str(NFTA_LOOKUP_SET, v6 ? "to_v6" : "to_v4");
-    m.put_u32(NFTA_LOOKUP_SREG, htonl(NFT_REG_1));
-    m.put_u32(NFTA_LOOKUP_DREG, htonl(NFT_REG_VERDICT));
-  });
-  m.end_nest(exprs);
+NlMessage hook_message(uint8_t type, uint16_t flags, const std::string& device, std::string what) {
+  NlMessage m = message(type, flags, std::move(what), NFPROTO_NETDEV);
+  m.put_str(NFTA_CHAIN_TABLE, kTableName);
+  m.put_str(NFTA_CHAIN_NAME, ruleset::kFastChain);
+  size_t hook = m.begin_nest(NFTA_CHAIN_HOOK);
+  m.put_u32(NFTA_HOOK_HOOKNUM, htonl(NF_NETDEV_INGRESS));
+  m.put_u32(NFTA_HOOK_PRIORITY, htonl(static_cast<uint32_t>(ruleset::kFastPriority)));
+  size_t devs = m.begin_nest(NFTA_HOOK_DEVS);
+  m.put_str(NFTA_DEVICE_NAME, device);
+  m.end_nest(devs);
+  m.end_nest(hook);
   return m;
 }
 
 }  // namespace
 
-std::vector<NlMessage> new_ingress(const std::string& device) {
-  const std::string chain = ruleset::ingress_chain(device);
-  std::vector<NlMessage> out;
-  NlMessage m = message(NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL, "adding fast-path chain " + chain, NFPROTO_NETDEV);
-  m.put_str(NFTA_CHAIN_TABLE, kTableName);
-  m.put_str(NFTA_CHAIN_NAME, chain);
-  m.put_str(NFTA_CHAIN_TYPE, "filter");
-  m.put_u32(NFTA_CHAIN_POLICY, htonl(NF_ACCEPT));
-  size_t hook = m.begin_nest(NFTA_CHAIN_HOOK);
-  m.put_u32(NFTA_HOOK_HOOKNUM, htonl(NF_NETDEV_INGRESS));
-  m.put_u32(NFTA_HOOK_PRIORITY, htonl(static_cast<uint32_t>(ruleset::kFastPriority)));
-  m.put_str(NFTA_HOOK_DEV, device);
-  m.end_nest(hook);
-  out.push_back(std::move(m));
-  out.push_back(vmap_rule(chain, false));
-  out.push_back(vmap_rule(chain, true));
-  return out;
+NlMessage add_fast_hook(const std::string& device) {
+  return hook_message(NFT_MSG_NEWCHAIN, NLM_F_CREATE, device, "hooking the fast path on " + device);
 }
 
-NlMessage del_ingress(const std::string& device) {
-  const std::string chain = ruleset::ingress_chain(device);
-  NlMessage m = message(NFT_MSG_DELCHAIN, 0, "deleting fast-path chain " + chain, NFPROTO_NETDEV);
-  m.put_str(NFTA_CHAIN_TABLE, kTableName);
-  m.put_str(NFTA_CHAIN_NAME, chain);
-  return m;
+NlMessage del_fast_hook(const std::string& device) {
+  return hook_message(NFT_MSG_DELCHAIN, 0, device, "unhooking the fast path from " + device);
 }
 
 NlMessage get_chain(const std::string& chain, bool fast) {

@@ -40,11 +40,11 @@ NlMessage get_element(const ruleset::Element& e);
 // NetlinkSocket::request) when there is none.
 NlMessage get_chain(const std::string& chain, bool fast = false);
 
-// The fast-path ingress chain of a task's host end (ruleset::ingress(),
-// as messages: the base chain hooked on that one device, then its two
-// rules), and its deletion (the chain with its rules). Creating one that
-// exists is EEXIST.
-std::vector<NlMessage> new_ingress(const std::string& device);
-NlMessage del_ingress(const std::string& device);
+// Hooks the fast-path chain on one more device (NFT_MSG_NEWCHAIN updating
+// its hook's device list), or unhooks it from one (NFT_MSG_DELCHAIN with a
+// device list removes just those hooks; Linux 6.3 and later). The chain
+// must exist: ENOENT otherwise.
+NlMessage add_fast_hook(const std::string& device);
+NlMessage del_fast_hook(const std::string& device);
 
 }  // namespace netmod::dataplane::nftnl

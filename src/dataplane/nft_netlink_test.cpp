@@ -96,30 +96,17 @@ TEST(NftNetlink, ElementsMatchTheirTextForm) {
   EXPECT_EQ(index, 7u);
 }
 
-TEST(NftNetlink, IngressChainIsHookedOnItsDeviceAlone) {
-  auto msgs = new_ingress("nm0123456789ab");
-  ASSERT_EQ(msgs.size(), 3u);
-  EXPECT_EQ(msgs[0].header()->nlmsg_type, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWCHAIN);
-  EXPECT_TRUE(msgs[0].header()->nlmsg_flags & NLM_F_EXCL);
-  auto t = top(msgs[0]);
-  EXPECT_EQ(t[NFTA_CHAIN_NAME], std::string("in_nm0123456789ab\0", 18));
+TEST(NftNetlink, FastPathHookNamesTheDevice) {
+  NlMessage m = add_fast_hook("nm0123456789ab");
+  EXPECT_EQ(m.header()->nlmsg_type, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWCHAIN);
+  auto t = top(m);
+  EXPECT_EQ(t[NFTA_CHAIN_NAME], std::string("fast\0", 5));
   auto hook = nested(t[NFTA_CHAIN_HOOK]);
   uint32_t prio;
   std::memcpy(&prio, hook[NFTA_HOOK_PRIORITY].data(), 4);
   EXPECT_EQ(static_cast<int32_t>(ntohl(prio)), ruleset::kFastPriority);
-  EXPECT_EQ(hook[NFTA_HOOK_DEV], std::string("nm0123456789ab\0", 15));
-  // The rules: ethertype, destination address, verdict map lookup.
-  for (int i : {1, 2}) {
-    EXPECT_EQ(msgs[i].header()->nlmsg_type, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWRULE);
-    auto r = top(msgs[i]);
-    EXPECT_EQ(r[NFTA_RULE_CHAIN], std::string("in_nm0123456789ab\0", 18));
-    std::string exprs = r[NFTA_RULE_EXPRESSIONS];
-    EXPECT_NE(exprs.find(i == 1 ? "to_v4" : "to_v6"), std::string::npos);
-    EXPECT_NE(exprs.find("payload"), std::string::npos);
-  }
-  NlMessage d = del_ingress("nm0123456789ab");
-  EXPECT_EQ(d.header()->nlmsg_type, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_DELCHAIN);
-  EXPECT_EQ(top(d)[NFTA_CHAIN_NAME], std::string("in_nm0123456789ab\0", 18));
+  EXPECT_EQ(nested(hook[NFTA_HOOK_DEVS])[NFTA_DEVICE_NAME], std::string("nm0123456789ab\0", 15));
+  EXPECT_EQ(del_fast_hook("nm0123456789ab").header()->nlmsg_type, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_DELCHAIN);
 }
 
 }  // namespace

@@ -83,7 +83,7 @@ std::string fast_chain(const std::vector<std::string>& netgroups) {
   return "f_" + hex16(fnv1a(joined));
 }
 
-std::string fast_base() {
+std::string fast_base(const std::string& first_device) {
   const std::string t = kFastTable;
   std::string s;
   s += "add table " + t + "\n";
@@ -91,21 +91,17 @@ std::string fast_base() {
   s += "add map " + t + " to_v6 { type ipv6_addr : verdict; }\n";
   s += "add map " + t + " dev_v4 { type ipv4_addr : iface_index; }\n";
   s += "add map " + t + " dev_v6 { type ipv6_addr : iface_index; }\n";
+  s += "add chain " + t + " " + kFastChain + " { type filter hook ingress devices = { \"" + first_device +
+       "\" } priority " + std::to_string(kFastPriority) + "; policy accept; }\n";
+  s += "flush chain " + t + " " + kFastChain + "\n";
+  s += "add rule " + t + " " + kFastChain + " ip daddr vmap @to_v4\n";
+  s += "add rule " + t + " " + kFastChain + " ip6 daddr vmap @to_v6\n";
   return s;
 }
 
-std::string ingress_chain(const std::string& device) { return kIngressPrefix + device; }
-
-std::string ingress(const std::string& device) {
-  const std::string t = kFastTable;
-  const std::string c = ingress_chain(device);
-  std::string s;
-  s += "add chain " + t + " " + c + " { type filter hook ingress device \"" + device + "\" priority " +
-       std::to_string(kFastPriority) + "; policy accept; }\n";
-  s += "flush chain " + t + " " + c + "\n";
-  s += "add rule " + t + " " + c + " ip daddr vmap @to_v4\n";
-  s += "add rule " + t + " " + c + " ip6 daddr vmap @to_v6\n";
-  return s;
+std::string fast_hook(const std::string& device) {
+  return "add chain " + std::string(kFastTable) + " " + kFastChain + " { type filter hook ingress devices = { \"" +
+         device + "\" } priority " + std::to_string(kFastPriority) + "; policy accept; }\n";
 }
 
 std::string fast_combination(const std::vector<std::string>& netgroups) {
@@ -265,8 +261,7 @@ std::vector<std::string> remove_task_each(const TaskRules& task) {
 }
 
 std::string replace_tasks(const std::vector<TaskRules>& tasks, const std::vector<std::string>& netgroup_sets,
-                          bool have_fast, const std::vector<std::string>& fast_sets,
-                          const std::vector<std::string>& stale_ingress) {
+                          bool have_fast, const std::vector<std::string>& fast_sets) {
   std::string s;
   for (const char* set : kTaskSets) {
     std::string_view name = set;
@@ -274,7 +269,6 @@ std::string replace_tasks(const std::vector<TaskRules>& tasks, const std::vector
   }
   for (const auto& g : netgroup_sets) s += "flush set " + std::string(kTable) + " " + g + "\n";
   if (have_fast) {
-    for (const auto& c : stale_ingress) s += "delete chain " + std::string(kFastTable) + " " + c + "\n";
     for (const char* map : kFastTaskSets) s += "flush map " + std::string(kFastTable) + " " + map + "\n";
     for (const auto& g : fast_sets) s += "flush set " + std::string(kFastTable) + " " + g + "\n";
   }
@@ -283,11 +277,11 @@ std::string replace_tasks(const std::vector<TaskRules>& tasks, const std::vector
     s += combination(t.netgroups);
     if (t.netgroups.empty()) continue;
     if (!have_fast) {
-      s += fast_base();
+      s += fast_base(t.host_ifname);
       have_fast = true;
     }
     if (fast_combinations.insert(t.netgroups).second) s += fast_combination(t.netgroups);
-    s += ingress(t.host_ifname);
+    s += fast_hook(t.host_ifname);
   }
   for (const auto& t : tasks) s += task_elements_only(t);
   return s;

@@ -19,8 +19,7 @@
 // combination chain when it is the first of its kind).
 //
 // Same-host fast path (table netdev netmod): on the ingress of each host
-// end of a task with netgroups (a base chain in_<ifname> of its own, so no
-// chain carries a list of devices that grows with the tasks), a packet to another local task goes
+// end of a task with netgroups, a packet to another local task goes
 // straight to that task's host end (nft `fwd`), skipping the host's IP
 // stack, when the destination's netgroup combination chain (f_<hash>)
 // finds the sender, by its host end and source address, in one of the
@@ -43,7 +42,7 @@ namespace netmod::dataplane::ruleset {
 
 inline constexpr const char* kTable = "inet netmod";
 inline constexpr const char* kFastTable = "netdev netmod";
-inline constexpr const char* kIngressPrefix = "in_";
+inline constexpr const char* kFastChain = "fast";
 inline constexpr int kFastPriority = -300;
 
 // What the ruleset needs to know about one task.
@@ -97,12 +96,11 @@ std::string netgroup_sets(const std::vector<std::string>& netgroups);
 // The sets and chain of a task's netgroup combination (idempotent, but it
 // rewrites the chain's rules: only needed when the chain does not exist).
 std::string combination(const std::vector<std::string>& netgroups);
-// The fast-path table and its maps (idempotent).
-std::string fast_base();
-// The ingress chain of a task's host end, "in_" + its name, and its rules
-// (idempotent; it rewrites the rules).
-std::string ingress_chain(const std::string& device);
-std::string ingress(const std::string& device);
+// The fast-path table and its base chain, hooked on `first_device`, and
+// its rules (only when the chain does not exist: it rewrites them).
+std::string fast_base(const std::string& first_device);
+// Hooks the fast-path chain on one more host end (idempotent).
+std::string fast_hook(const std::string& device);
 // The fast-path sets and chain of a netgroup combination (idempotent; it
 // rewrites the chain's rules).
 std::string fast_combination(const std::vector<std::string>& netgroups);
@@ -121,12 +119,10 @@ inline constexpr const char* kFastTaskSets[] = {"to_v4", "to_v6", "dev_v4", "dev
 // Replaces every per-task element with those of `tasks`, in one
 // transaction: flushes the task sets and maps (and `netgroup_sets` and
 // `fast_sets`, the netgroup sets of each table that exist now; the fast
-// table's only when `have_fast`), deletes `stale_ingress` (ingress chains
-// of no task) and adds every task's elements, with the fast path's chains
-// they need.
+// table's only when `have_fast`) and adds every task's elements, with the
+// fast path's chains and hooks they need.
 std::string replace_tasks(const std::vector<TaskRules>& tasks, const std::vector<std::string>& netgroup_sets,
-                          bool have_fast, const std::vector<std::string>& fast_sets,
-                          const std::vector<std::string>& stale_ingress);
+                          bool have_fast, const std::vector<std::string>& fast_sets);
 
 // Deletes the whole table (tests, `netmod reset`).
 std::string delete_table();

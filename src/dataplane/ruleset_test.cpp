@@ -92,15 +92,14 @@ TEST(Ruleset, FastPathForwardsOnlySendersInTheDestinationsNetgroups) {
   // No drop anywhere: what the fast path does not forward goes on to the
   // routed path and the inet table.
   EXPECT_EQ(c.find("drop"), std::string::npos);
-  std::string b = fast_base();
-  EXPECT_EQ(b.find("chain"), std::string::npos);
-  std::string in = ingress("nm0123456789ab");
-  EXPECT_EQ(in,
-            "add chain netdev netmod in_nm0123456789ab { type filter hook ingress device \"nm0123456789ab\" "
-            "priority -300; policy accept; }\n"
-            "flush chain netdev netmod in_nm0123456789ab\n"
-            "add rule netdev netmod in_nm0123456789ab ip daddr vmap @to_v4\n"
-            "add rule netdev netmod in_nm0123456789ab ip6 daddr vmap @to_v6\n");
+  std::string b = fast_base("nm0123456789ab");
+  EXPECT_NE(b.find("add chain netdev netmod fast { type filter hook ingress devices = { \"nm0123456789ab\" } "
+                   "priority -300; policy accept; }"),
+            std::string::npos);
+  EXPECT_EQ(b.find("drop"), std::string::npos);
+  EXPECT_EQ(fast_hook("nmffffffffffff"),
+            "add chain netdev netmod fast { type filter hook ingress devices = { \"nmffffffffffff\" } priority -300; "
+            "policy accept; }\n");
 }
 
 TEST(Ruleset, PublicMembersAcceptEveryone) {
@@ -114,18 +113,17 @@ TEST(Ruleset, PublicMembersAcceptEveryone) {
 
 TEST(Ruleset, ReplaceTasksFlushesEveryTaskSetAndMap) {
   std::string s = replace_tasks({{"nmffffffffffff", {ip("10.65.0.9")}, {"g"}}}, {"g4_00000000000000aa"}, true,
-                                {"gi4_00000000000000aa"}, {"in_nm000000000001"});
+                                {"gi4_00000000000000aa"});
   EXPECT_EQ(s.rfind("flush map inet netmod to_v4\nflush map inet netmod to_v6\nflush set inet netmod src_v4\n", 0), 0u) << s;
   EXPECT_NE(s.find("flush set inet netmod g4_00000000000000aa\n"), std::string::npos);
-  EXPECT_NE(s.find("delete chain netdev netmod in_nm000000000001\n"), std::string::npos);
   EXPECT_NE(s.find("flush map netdev netmod dev_v4\n"), std::string::npos);
   EXPECT_NE(s.find("flush set netdev netmod gi4_00000000000000aa\n"), std::string::npos);
   EXPECT_NE(s.find("add element inet netmod to_v4 { 10.65.0.9 : goto "), std::string::npos);
-  EXPECT_NE(s.find(ingress("nmffffffffffff")), std::string::npos);
+  EXPECT_NE(s.find(fast_hook("nmffffffffffff")), std::string::npos);
   EXPECT_EQ(s.find("add table netdev"), std::string::npos);  // it exists
   // Without the fast-path table, the first task with netgroups makes it.
-  std::string fresh = replace_tasks({{"nmffffffffffff", {ip("10.65.0.9")}, {"g"}}}, {}, false, {}, {});
-  EXPECT_NE(fresh.find(fast_base()), std::string::npos);
+  std::string fresh = replace_tasks({{"nmffffffffffff", {ip("10.65.0.9")}, {"g"}}}, {}, false, {});
+  EXPECT_NE(fresh.find(fast_base("nmffffffffffff")), std::string::npos);
   EXPECT_EQ(fresh.find("flush map netdev"), std::string::npos);
 }
 

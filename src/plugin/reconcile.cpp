@@ -26,7 +26,7 @@ struct NftState {
   std::vector<std::string> netgroup_sets;
   std::vector<std::string> fast_sets;
   bool have_fast = false;
-  std::vector<std::string> ingress_chains;
+  std::vector<std::string> fast_hooks;
 };
 
 std::string elem_text(const json& e) {
@@ -47,10 +47,13 @@ void read_table(dataplane::Nft& nft, bool fast, NftState& st) {
   if (!doc.is_object() || !doc.contains("nftables")) return;
   const std::string prefix = fast ? "fast/" : "";
   for (const auto& item : doc["nftables"]) {
-    if (fast && item.contains("table")) st.have_fast = true;
-    if (fast && item.contains("chain")) {
-      std::string name = item["chain"].value("name", "");
-      if (name.starts_with(dataplane::ruleset::kIngressPrefix)) st.ingress_chains.push_back(name);
+    if (fast && item.contains("chain") && item["chain"].value("name", "") == dataplane::ruleset::kFastChain) {
+      st.have_fast = true;
+      const json dev = item["chain"].value("dev", json());
+      if (dev.is_string()) st.fast_hooks.push_back(dev.get<std::string>());
+      if (dev.is_array()) {
+        for (const auto& d : dev) st.fast_hooks.push_back(d.get<std::string>());
+      }
     }
     for (const char* kind : {"set", "map"}) {
       if (!item.contains(kind)) continue;
@@ -130,19 +133,18 @@ Result<ReconcileReport> reconcile(store::Store& store, ipam::Ipam& ipam, const s
   for (const auto& e : eps) {
     if (present.count(e.host_ifname)) rules.push_back({e.host_ifname, e.addresses, e.netgroups, 0});
   }
-  // Fast-path ingress chains of interfaces that are no endpoint's (a crash).
-  std::set<std::string> wanted_ingress;
+  NETMOD_TRY(nft->run(dataplane::ruleset::replace_tasks(rules, before.netgroup_sets, before.have_fast, before.fast_sets)));
+  // Fast-path hooks on names that are no endpoint's (a crash, or a kernel
+  // that keeps hooks by name after the device is gone).
+  std::set<std::string> hooked;
   for (const auto& r : rules) {
-    if (!r.netgroups.empty()) wanted_ingress.insert(dataplane::ruleset::ingress_chain(r.host_ifname));
+    if (!r.netgroups.empty()) hooked.insert(r.host_ifname);
   }
-  std::vector<std::string> stale;
-  for (const auto& c : before.ingress_chains) {
-    if (wanted_ingress.count(c)) continue;
-    stale.push_back(c);
-    report.removed.push_back("fast-path chain " + c);
+  for (const auto& dev : before.fast_hooks) {
+    if (hooked.count(dev)) continue;
+    dp.unhook_fast_path(dev);
+    report.removed.push_back("fast-path hook on " + dev);
   }
-  NETMOD_TRY(nft->run(
-      dataplane::ruleset::replace_tasks(rules, before.netgroup_sets, before.have_fast, before.fast_sets, stale)));
 
   // Routes and wiring per endpoint.
   std::set<std::string> routed;

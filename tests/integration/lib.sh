@@ -139,10 +139,10 @@ nothing_left() {
   if json=$(on_host "$h" nft -j list table inet netmod 2>/dev/null); then
     [ "$(echo "$json" | jq '[.nftables[] | (.set // .map // empty) | select(.elem) | select(.name | test("^(pools|nat)_") | not)] | length')" = 0 ] || return 1
   fi
-  # The fast-path table: no element, and no task interface's ingress chain.
+  # The fast-path table: no element, and its chain hooked on no task's interface.
   if json=$(on_host "$h" nft -j list table netdev netmod 2>/dev/null); then
     [ "$(echo "$json" | jq '[.nftables[] | (.set // .map // empty) | select(.elem)] | length')" = 0 ] || return 1
-    [ "$(echo "$json" | jq '[.nftables[] | .chain // empty | select(.name | startswith("in_"))] | length')" = 0 ] || return 1
+    [ "$(echo "$json" | jq '[.nftables[] | .chain // empty | select(.name == "fast") | (.dev // empty) | if type == "array" then .[] else . end | select(test("^nm[0-9a-f]{12}$"))] | length')" = 0 ] || return 1
   fi
   return 0
 }

@@ -11,7 +11,7 @@ DEBS := cmake g++ make pkg-config \
         nlohmann-json3-dev libcli11-dev libsqlite3-dev libmnl-dev libnftables-dev \
         libgtest-dev libgmock-dev libbenchmark-dev \
         iproute2 nftables util-linux procps iputils-ping netcat-openbsd jq iperf3 sqlite3 \
-        containernetworking-plugins hyperfine
+        containernetworking-plugins hyperfine podman runc busybox-static
 
 .PHONY: deps build test bench demo clean
 

@@ -52,7 +52,8 @@ void BM_AllocateReleaseSqlite(benchmark::State& state) {
   std::string dir = "/tmp/netmod-bench-" + std::to_string(getpid());
   std::filesystem::remove_all(dir);
   {
-    auto s = store::SqliteStore::open({dir + "/netmod.db"});
+    // One long-lived connection, as an agent holds it.
+    auto s = store::SqliteStore::open({.path = dir + "/netmod.db", .short_lived = false});
     if (!s) {
       state.SkipWithError(s.error().message.c_str());
       return;

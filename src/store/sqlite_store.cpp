@@ -366,8 +366,10 @@ Result<void> SqliteStore::init() {
   // fsynced (synchronous=NORMAL): a process crash loses nothing; a power
   // loss may lose the commits since the last checkpoint, and the tasks
   // they describe with it.
-  sqlite3_db_config(c.db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
-  sqlite3_wal_hook(c.db, wal_checkpoint_hook, nullptr);
+  if (options_.short_lived) {
+    sqlite3_db_config(c.db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+    sqlite3_wal_hook(c.db, wal_checkpoint_hook, nullptr);
+  }
   NETMOD_TRY(c.exec("PRAGMA synchronous=NORMAL; PRAGMA journal_size_limit=0"));
   trace_point("sqlite-configured");
   return ok();

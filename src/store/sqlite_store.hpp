@@ -30,6 +30,13 @@ struct SqliteOptions {
   // How long a writer waits for another process' write lock before giving up
   // with Errc::unavailable.
   int busy_timeout_ms = 10000;
+  // A connection that lives for one short call (the plugin, the CLI): no
+  // checkpoint at close, and the commit that takes the WAL past 128 frames
+  // checkpoints and truncates it (so each new process reads a short WAL).
+  // A long-lived one (an agent, a benchmark) keeps SQLite's own policy:
+  // passive checkpoints every 1,000 frames, which that same connection's
+  // next write resets, and a checkpoint when it closes.
+  bool short_lived = true;
 };
 
 class SqliteStore final : public Store {

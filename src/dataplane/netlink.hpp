@@ -57,8 +57,9 @@ class NetlinkSocket {
   int fd() const;
   bool valid() const { return sock_ != nullptr; }  // false once moved from
 
-  // Closes the socket by handing it to a short-lived background process
-  // (sleep(1)) that holds it for `hold_seconds`. For NETLINK_NETFILTER
+  // Closes the socket by handing it to a forked background child that
+  // holds it for `hold_seconds` (for short-lived processes: the child is
+  // not waited for). For NETLINK_NETFILTER
   // sockets after a transaction that left nf_tables work for an RCU grace
   // period: the kernel makes whoever releases such a socket wait for that
   // work first (nft_rcv_nl_event), ~10 ms here, holding the lock every

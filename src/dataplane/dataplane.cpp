@@ -223,13 +223,31 @@ Result<void> Dataplane::wire_link(const TaskSpec& task, const HostSpec& host, Ne
   // sets exist, and the task's elements alone go in, as netlink messages.
   ruleset::TaskRules rules = rules_of(task);
   rules.host_index = host_index;
-  const bool fast = !task.netgroups.empty();
-  std::vector<NlMessage> elements;
-  if (fast) elements.push_back(nftnl::add_fast_hook(host_if));
-  for (const auto& e : ruleset::task_elements(rules)) elements.push_back(nftnl::new_element(e));
+  bool fast = !task.netgroups.empty();
+  auto element_messages = [&](bool with_fast) {
+    std::vector<NlMessage> msgs;
+    if (with_fast) msgs.push_back(nftnl::add_fast_hook(host_if));
+    for (const auto& e : ruleset::task_elements(rules)) {
+      if (with_fast || !e.fast) msgs.push_back(nftnl::new_element(e));
+    }
+    return msgs;
+  };
   NETMOD_ASSIGN_OR_RETURN(NetlinkSocket * nf, this->nf());
   if (fast) nf_release_slow_ = true;
-  if (auto r = nf->transaction(elements); !r) {
+  std::vector<NlMessage> elements = element_messages(fast);
+  auto r = nf->transaction(elements);
+  if (!r && fast && r.error().code != Errc::not_found) {
+    // A kernel that cannot add a device to the fast-path chain (before
+    // Linux 6.3), or a chain that refuses this hook: the task is wired
+    // without the fast path (the routed path alone, as for everything else).
+    std::vector<NlMessage> plain = element_messages(false);
+    auto without = nf->transaction(plain);
+    if (without || without.error().code == Errc::not_found) {
+      fast = false;
+      r = std::move(without);
+    }
+  }
+  if (!r) {
     if (r.error().code != Errc::not_found) return std::move(r).error();
     // The first task of its kind (or reconcile removed a set since): the
     // table, chains and sets it needs, and its elements, in nft syntax and
@@ -247,14 +265,21 @@ Result<void> Dataplane::wire_link(const TaskSpec& task, const HostSpec& host, Ne
     }
     std::string cmds = have_base ? "" : host_commands(host);
     cmds += have_comb ? ruleset::netgroup_sets(task.netgroups) : ruleset::combination(task.netgroups);
+    std::string fast_cmds;
     if (fast) {
       NETMOD_ASSIGN_OR_RETURN(bool have_fast, chain_exists(ruleset::kFastChain, true));
-      cmds += have_fast ? ruleset::fast_hook(host_if) : ruleset::fast_base(host_if);
+      fast_cmds += have_fast ? ruleset::fast_hook(host_if) : ruleset::fast_base(host_if);
       NETMOD_ASSIGN_OR_RETURN(bool have_fast_comb, chain_exists(ruleset::fast_chain(task.netgroups), true));
-      if (!have_fast_comb) cmds += ruleset::fast_combination(task.netgroups);
+      if (!have_fast_comb) fast_cmds += ruleset::fast_combination(task.netgroups);
     }
     NETMOD_ASSIGN_OR_RETURN(Nft * nft, this->nft());
-    NETMOD_TRY(nft->run(cmds + ruleset::task_elements_only(rules)));
+    auto text = nft->run(cmds + fast_cmds + ruleset::task_elements_only(rules, fast));
+    if (!text && fast) {
+      // As above: without the fast path rather than not at all.
+      fast = false;
+      text = nft->run(cmds + ruleset::task_elements_only(rules, false));
+    }
+    NETMOD_TRY(std::move(text));
   }
   Cleanup undo_rules([&] {
     (void)remove_elements(rules);

@@ -223,9 +223,10 @@ std::string combination(const std::vector<std::string>& netgroups) {
   return s;
 }
 
-std::string task_elements_only(const TaskRules& task) {
+std::string task_elements_only(const TaskRules& task, bool with_fast) {
   std::string s;
   for (const auto& e : task_elements(task)) {
+    if (e.fast && !with_fast) continue;
     s += "add element " + std::string(e.fast ? kFastTable : kTable) + " " + e.set + " { " + element_text(e) + " }\n";
   }
   return s;

@@ -105,7 +105,7 @@ std::string fast_hook(const std::string& device);
 // rewrites the chain's rules).
 std::string fast_combination(const std::vector<std::string>& netgroups);
 // The task's elements alone.
-std::string task_elements_only(const TaskRules& t);
+std::string task_elements_only(const TaskRules& t, bool with_fast = true);
 // Everything one task needs, idempotent.
 std::string add_task(const TaskRules& t);
 // Removes one task's elements (fails if any is absent; see remove_task_each).

@@ -95,6 +95,22 @@ check "no veth of b2 is left (only b1's)" bash -c "[ \$(ip netns exec ${HOST_NS[
 check "no endpoint record of b2" bash -c "[ \$(ip netns exec ${HOST_NS[hB]} $NETMOD --config $WORK/hB.conf endpoints --json | jq '[.[] | select(.container_id == \"b2\")] | length') = 0 ]"
 check "b2's namespace has no eth0" bash -c "! nsenter -t $PB -n ip link show eth0"
 
+# A fast-path chain that refuses the task's hook (what a kernel before 6.3
+# does, which cannot add devices to a chain): the task is wired all the
+# same, on the routed path alone.
+add_host hC 198.18.0.3 storeC
+on_host hC nft add table netdev netmod
+on_host hC nft add chain netdev netmod fast '{ type filter hook ingress device "lo" priority 0; }'
+check "isolate succeeds when the fast-path hook is refused (c1)" add_task hC c1 g1
+check "isolate succeeds when the fast-path hook is refused (c2)" add_task hC c2 g1
+fwd_before=$(on_host hC awk '/^Ip:/ {getline; print $7; exit}' /proc/net/snmp)
+check "c1 reaches c2 over the routed path" pings c1 "${ADDR4[c2]}"
+check "the packets were routed (no fast path for these tasks)" \
+  test "$(on_host hC awk '/^Ip:/ {getline; print $7; exit}' /proc/net/snmp)" -gt "$fwd_before"
+check_not "the refused hooks were not added" bash -c "ip netns exec ${HOST_NS[hC]} nft list chain netdev netmod fast | grep -q nm"
+for t in c1 c2; do nm hC "{\"command\": \"cleanup\", \"args\": {\"hostname\": \"hC\", \"container_id\": \"$t\"}}" >/dev/null; done
+check "nothing left on hC" nothing_left hC
+
 # Cleanup of what is half gone, of the unknown, and from the store after a
 # restart (every call is a new process: state comes from the store).
 on_host hA nft delete element inet netmod task_ifs "{ \"$(netmod_on hA endpoints --json | jq -r '.[0].interface')\" }"

@@ -113,20 +113,33 @@ Result<NetlinkSocket> NetlinkSocket::open(int protocol) {
   return NetlinkSocket(s);
 }
 
-Result<void> NetlinkSocket::execute(std::vector<NlMessage>& msgs,
-                                    const std::function<bool(int, const NlMessage&)>& tolerate) {
-  if (msgs.empty()) return ok();
-  std::vector<char> batch;
-  std::map<uint32_t, const NlMessage*> pending;
+namespace {
+
+void append_message(std::vector<char>& batch, const NlMessage& m) {
+  const char* p = reinterpret_cast<const char*>(m.header());
+  batch.insert(batch.end(), p, p + MNL_ALIGN(m.header()->nlmsg_len));
+}
+
+}  // namespace
+
+void NetlinkSocket::append_requests(std::vector<NlMessage>& msgs, std::vector<char>& batch,
+                                    std::map<uint32_t, const NlMessage*>& pending) {
   for (auto& m : msgs) {
     nlmsghdr* h = m.header();
     h->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
     h->nlmsg_seq = ++seq_;
     h->nlmsg_pid = 0;
     pending[h->nlmsg_seq] = &m;
-    const char* p = reinterpret_cast<const char*>(h);
-    batch.insert(batch.end(), p, p + MNL_ALIGN(h->nlmsg_len));
+    append_message(batch, m);
   }
+}
+
+Result<void> NetlinkSocket::execute(std::vector<NlMessage>& msgs,
+                                    const std::function<bool(int, const NlMessage&)>& tolerate) {
+  if (msgs.empty()) return ok();
+  std::vector<char> batch;
+  std::map<uint32_t, const NlMessage*> pending;
+  append_requests(msgs, batch, pending);
   if (mnl_socket_sendto(sock_, batch.data(), batch.size()) < 0) return sys_error("sending netlink batch");
   std::optional<Error> first;
   std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE * 4);
@@ -164,21 +177,10 @@ Result<void> NetlinkSocket::transaction(std::vector<NlMessage>& msgs) {
     return m;
   };
   std::vector<char> batch;
-  auto append = [&](const NlMessage& m) {
-    const char* p = reinterpret_cast<const char*>(m.header());
-    batch.insert(batch.end(), p, p + MNL_ALIGN(m.header()->nlmsg_len));
-  };
-  append(marker(NFNL_MSG_BATCH_BEGIN));
   std::map<uint32_t, const NlMessage*> pending;
-  for (auto& m : msgs) {
-    nlmsghdr* h = m.header();
-    h->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
-    h->nlmsg_seq = ++seq_;
-    h->nlmsg_pid = 0;
-    pending[h->nlmsg_seq] = &m;
-    append(m);
-  }
-  append(marker(NFNL_MSG_BATCH_END));
+  append_message(batch, marker(NFNL_MSG_BATCH_BEGIN));
+  append_requests(msgs, batch, pending);
+  append_message(batch, marker(NFNL_MSG_BATCH_END));
   if (mnl_socket_sendto(sock_, batch.data(), batch.size()) < 0) return sys_error("sending nftables batch");
   // The kernel runs the whole batch inside sendmsg() and queues every
   // acknowledgement (success or error) before it returns: read until the

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -84,6 +85,10 @@ class NetlinkSocket {
 
  private:
   explicit NetlinkSocket(mnl_socket* s);
+  // Numbers each message as a request wanting an ack, files it in
+  // `pending` by sequence number and appends it to `batch`.
+  void append_requests(std::vector<NlMessage>& msgs, std::vector<char>& batch,
+                       std::map<uint32_t, const NlMessage*>& pending);
   mnl_socket* sock_ = nullptr;
   uint32_t port_ = 0;
   uint32_t seq_ = 0;

@@ -105,8 +105,8 @@ class Dataplane {
   Result<void> delete_link(const TaskSpec& task);
   Result<void> delete_link(const std::string& host_ifname);
 
-  // Takes the fast-path chain's hook off a device name (reconcile; best
-  // effort, see remove_fast_hook).
+  // Takes the fast-path chain's hook off a device name (best effort: a
+  // kernel that cannot remove a single hook drops it with the device).
   void unhook_fast_path(const std::string& device);
 
   // Host-wide state alone (reconcile).

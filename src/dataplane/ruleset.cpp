@@ -232,8 +232,6 @@ std::string task_elements_only(const TaskRules& task, bool with_fast) {
   return s;
 }
 
-std::string add_task(const TaskRules& task) { return combination(task.netgroups) + task_elements_only(task); }
-
 std::string add_pools(const std::vector<PoolRules>& pools) {
   const std::string t = kTable;
   std::string s;
@@ -243,22 +241,6 @@ std::string add_pools(const std::vector<PoolRules>& pools) {
     if (p.nat_outgoing) s += "add element " + t + " nat_" + f + " { " + p.cidr.str() + " }\n";
   }
   return s;
-}
-
-std::string remove_task(const TaskRules& task) {
-  std::string s;
-  for (const auto& cmd : remove_task_each(task)) s += cmd;
-  return s;
-}
-
-std::vector<std::string> remove_task_each(const TaskRules& task) {
-  std::vector<std::string> out;
-  for (const auto& e : task_elements(task)) {
-    // A verdict map element is deleted by its key alone.
-    out.push_back("delete element " + std::string(e.fast ? kFastTable : kTable) + " " + e.set + " { " +
-                  element_text(e, true) + " }\n");
-  }
-  return out;
 }
 
 std::string replace_tasks(const std::vector<TaskRules>& tasks, const std::vector<std::string>& netgroup_sets,

@@ -106,13 +106,6 @@ std::string fast_hook(const std::string& device);
 std::string fast_combination(const std::vector<std::string>& netgroups);
 // The task's elements alone.
 std::string task_elements_only(const TaskRules& t, bool with_fast = true);
-// Everything one task needs, idempotent.
-std::string add_task(const TaskRules& t);
-// Removes one task's elements (fails if any is absent; see remove_task_each).
-std::string remove_task(const TaskRules& t);
-// The same, one command per element, for removing what is left of a
-// half-removed task.
-std::vector<std::string> remove_task_each(const TaskRules& t);
 // The sets and maps that hold per-task elements, plus the netgroup sets.
 inline constexpr const char* kTaskSets[] = {"to_v4", "to_v6", "src_v4", "src_v6", "task_ifs", "isolated_v4", "isolated_v6"};
 inline constexpr const char* kFastTaskSets[] = {"to_v4", "to_v6", "dev_v4", "dev_v6"};

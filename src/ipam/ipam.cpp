@@ -406,10 +406,12 @@ Result<std::vector<net::IpAddress>> Ipam::release_handle(const std::string& hand
 }
 
 Result<std::optional<HandleRecord>> Ipam::handle(const std::string& handle) {
-  NETMOD_ASSIGN_OR_RETURN(auto kv, store_.get(keys::handle(handle)));
-  if (!kv) return std::optional<HandleRecord>();
-  NETMOD_ASSIGN_OR_RETURN(auto h, detail::decode_handle(handle, kv->value));
-  return std::optional<HandleRecord>(std::move(h));
+  std::optional<HandleRecord> out;
+  NETMOD_TRY(store_.view([&](store::Tx& tx) -> Result<void> {
+    NETMOD_ASSIGN_OR_RETURN(out, this->handle(tx, handle));
+    return ok();
+  }));
+  return out;
 }
 
 Result<std::optional<HandleRecord>> Ipam::handle(store::Tx& tx, const std::string& handle) {

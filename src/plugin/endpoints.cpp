@@ -82,10 +82,12 @@ Result<void> Endpoints::create(store::Tx& tx, const EndpointRecord& rec) {
 }
 
 Result<std::optional<EndpointRecord>> Endpoints::get(const std::string& host, const std::string& cid) {
-  NETMOD_ASSIGN_OR_RETURN(auto kv, store_.get(endpoint_key(host, cid)));
-  if (!kv) return std::optional<EndpointRecord>();
-  NETMOD_ASSIGN_OR_RETURN(auto rec, decode_endpoint(kv->value));
-  return std::optional<EndpointRecord>(std::move(rec));
+  std::optional<EndpointRecord> out;
+  NETMOD_TRY(store_.view([&](store::Tx& tx) -> Result<void> {
+    NETMOD_ASSIGN_OR_RETURN(out, get(tx, host, cid));
+    return ok();
+  }));
+  return out;
 }
 
 Result<std::optional<EndpointRecord>> Endpoints::get(store::Tx& tx, const std::string& host, const std::string& cid) {

@@ -58,7 +58,7 @@ class NetlinkSocket {
   int fd() const;
   bool valid() const { return sock_ != nullptr; }  // false once moved from
 
-  // Closes the socket by handing it to a forked background child that
+  // Closes the socket by handing it to a background child process that
   // holds it for `hold_seconds` (for short-lived processes: the child is
   // not waited for). For NETLINK_NETFILTER
   // sockets after a transaction that left nf_tables work for an RCU grace

@@ -3,6 +3,7 @@
 #include <linux/if.h>
 #include <linux/rtnetlink.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 
@@ -136,13 +137,24 @@ Result<Dataplane::NewLink> Dataplane::create_link(const TaskSpec& task, const Ne
   const std::string host_if = host_ifname(task.container_id);
   NETMOD_TRY(ensure_host_sysctls());
   trace_point("host-sysctls-set");
+  // The host end is born in netmod's interface group, which makes the
+  // nftables anti-spoofing chain treat it as a task's from its first moment
+  // (ruleset::kTaskIfGroup). It carries no address, not even an IPv6
+  // link-local one: the task's IPv6 gateway is answered by proxy NDP, and
+  // each host end's link-local address would cost the kernel three more
+  // IPv6 routes (the address, fe80::/64, and what they cost every later
+  // link-state change: the kernel walks every IPv6 route of the namespace
+  // when a link comes up).
   std::vector<NlMessage> msgs;
-  msgs.push_back(rtnl::new_veth(host_if, kHostMac, task.task_ifname, task_mac(task.container_id), task_ns.fd(), task.mtu));
+  msgs.push_back(rtnl::new_veth(host_if, kHostMac, ruleset::kTaskIfGroup, task.task_ifname,
+                                task_mac(task.container_id), task_ns.fd(), task.mtu));
+  if (v6) msgs.push_back(rtnl::set_no_ipv6_address(host_if));
   if (auto r = nl_.execute(msgs); !r) {
     if (r.error().sys_errno == EEXIST) {
       return make_error(Errc::already_exists, "cannot create veth " + host_if + " / " + task.task_ifname +
                                                   ": an interface of that name already exists");
     }
+    (void)delete_link(host_if);  // made but not configured, or not made
     return std::move(r).error();
   }
   Cleanup undo_link([&] { (void)delete_link(host_if); });
@@ -150,12 +162,19 @@ Result<Dataplane::NewLink> Dataplane::create_link(const TaskSpec& task, const Ne
   trace_point("veth-made");
   // The host end answers ARP for the gateway address and accepts only
   // sources routed back through it (the nftables anti-spoof check is the
-  // stricter one; this is the kernel's own).
+  // stricter one; this is the kernel's own). Proxy answers go out at once
+  // (by default the kernel delays answers to broadcast requests).
   NETMOD_TRY(sysctl::set("net/ipv4/conf/" + host_if + "/proxy_arp", "1"));
   NETMOD_TRY(sysctl::set("net/ipv4/conf/" + host_if + "/rp_filter", "1"));
-  // The host end of a task without IPv6 needs none: no link-local address,
-  // duplicate address detection, MLD or router solicitation for it.
-  if (!v6) (void)sysctl::set("net/ipv6/conf/" + host_if + "/disable_ipv6", "1");
+  NETMOD_TRY(sysctl::set("net/ipv4/neigh/" + host_if + "/proxy_delay", "0"));
+  if (v6) {
+    NETMOD_TRY(sysctl::set("net/ipv6/conf/" + host_if + "/proxy_ndp", "1"));
+    NETMOD_TRY(sysctl::set("net/ipv6/neigh/" + host_if + "/proxy_delay", "0"));
+  } else {
+    // The host end of a task without IPv6 needs none: no multicast route,
+    // MLD or router solicitation for it.
+    (void)sysctl::set("net/ipv6/conf/" + host_if + "/disable_ipv6", "1");
+  }
   // A socket bound to the task's namespace: every step inside the task
   // goes through it, without switching namespace again.
   std::optional<NetlinkSocket> task_nl;
@@ -165,14 +184,23 @@ Result<Dataplane::NewLink> Dataplane::create_link(const TaskSpec& task, const Ne
     return ok();
   }));
   // Inside the task, what needs no address: lo and the veth end up, and
-  // the gateways of the families it will have (the host end stays down
-  // until the task's rules are in force, so nothing passes meanwhile).
+  // the gateways of the families it will have.
   NETMOD_ASSIGN_OR_RETURN(int task_index, rtnl::link_index(*task_nl, task.task_ifname));
   std::vector<NlMessage> inside;
   inside.push_back(rtnl::set_link_up("lo"));
   inside.push_back(rtnl::set_link_up(task.task_ifname));
   add_gateways(inside, task_index, v4, v6);
   NETMOD_TRY(task_nl->execute(inside));
+  // The host end up last: the link gets its carrier now, and the kernel's
+  // work for that (a walk over the host's IPv6 routes, in a kernel worker
+  // holding the rtnl lock) overlaps the caller's next steps, the nftables
+  // transaction first, which needs no rtnl lock. Nothing passes meanwhile:
+  // the task's packets are dropped until its elements are in (its group),
+  // and nothing is routed to it before its host routes, added after them.
+  std::vector<NlMessage> host;
+  if (v6) host.push_back(rtnl::add_proxy_neighbour(host_index, *net::IpAddress::parse(kHostLinkLocal)));
+  host.push_back(rtnl::set_link_up(host_if));
+  NETMOD_TRY(nl_.execute(host));
   undo_link.cancel();
   trace_point("veth-created");
   return NewLink{host_index, task_index, std::move(*task_nl), v4, v6};
@@ -211,13 +239,6 @@ Result<void> Dataplane::wire_link(const TaskSpec& task, const HostSpec& host, Ne
   const int host_index = link.host_index;
   NetlinkSocket* task_nl = &link.task_nl;
 
-  if (v6) {
-    NETMOD_TRY(sysctl::set("net/ipv6/conf/" + host_if + "/accept_dad", "0"));
-    // The task resolves its gateway from a static entry and the host end
-    // owns that link-local address; proxy NDP covers tasks that ask anyway.
-    NETMOD_TRY(sysctl::set("net/ipv6/conf/" + host_if + "/proxy_ndp", "1"));
-  }
-
   // 1. The task's rules, in force before any route leads to it. The common
   // case: the table, the chain of the task's netgroup combination and its
   // sets exist, and the task's elements alone go in, as netlink messages.
@@ -235,6 +256,7 @@ Result<void> Dataplane::wire_link(const TaskSpec& task, const HostSpec& host, Ne
   NETMOD_ASSIGN_OR_RETURN(NetlinkSocket * nf, this->nf());
   if (fast) nf_release_slow_ = true;
   std::vector<NlMessage> elements = element_messages(fast);
+  trace_point("nft-start");
   auto r = nf->transaction(elements);
   if (!r && fast && r.error().code != Errc::not_found) {
     // A kernel that cannot add a device to the fast-path chain (before
@@ -297,15 +319,21 @@ Result<void> Dataplane::wire_link(const TaskSpec& task, const HostSpec& host, Ne
   }
   trace_point("task-configured");
 
-  // 3. On the host, one batch: up, neighbours, routes, block blackholes.
+  // 3. On the host, one batch: neighbours, routes, block blackholes.
   {
     std::vector<NlMessage> msgs;
-    msgs.push_back(rtnl::set_link_up(host_if));
     for (const auto& a : task.addresses) {
       msgs.push_back(rtnl::add_neighbour(host_index, a, mac));
       msgs.push_back(rtnl::add_route({net::Cidr::host(a), host_index, std::nullopt, false, true}));
     }
-    for (const auto& b : host.local_blocks) msgs.push_back(rtnl::add_route({b, 0, std::nullopt, true, false}));
+    // The blackhole of each block that holds one of the task's addresses
+    // (the host's other blocks got theirs with their first task, and from
+    // apply_host): re-adding every block's would make each call cost more
+    // as the host's blocks grow.
+    for (const auto& b : host.local_blocks) {
+      bool mine = std::any_of(task.addresses.begin(), task.addresses.end(), [&](const auto& a) { return b.contains(a); });
+      if (mine) msgs.push_back(rtnl::add_route({b, 0, std::nullopt, true, false}));
+    }
     NETMOD_TRY(nl_.execute(msgs));
   }
 

@@ -25,8 +25,10 @@
 namespace netmod::dataplane {
 
 inline constexpr uint32_t kDefaultMtu = 1500;
-// Every host end has this MAC (each is its own link), so the host end's
-// IPv6 link-local address is known in advance: fe80::ecee:eeff:feee:eeee.
+// Every host end has this MAC (each is its own link). A task's IPv6
+// gateway is fe80::ecee:eeff:feee:eeee, the link-local address that MAC
+// would give; the host end does not take it (it carries no address) but
+// answers for it by proxy NDP.
 inline constexpr rtnl::Mac kHostMac = {0xee, 0xee, 0xee, 0xee, 0xee, 0xee};
 inline constexpr const char* kHostLinkLocal = "fe80::ecee:eeff:feee:eeee";
 inline constexpr const char* kGatewayV4 = "169.254.1.1";

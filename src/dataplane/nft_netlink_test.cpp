@@ -41,7 +41,6 @@ TEST(NftNetlink, KeysAreLaidOutAsTheKernelStoresThem) {
   EXPECT_EQ(k[15], 0);
   EXPECT_EQ((std::vector<uint8_t>(k.begin() + 16, k.end())), (std::vector<uint8_t>{10, 65, 0, 2}));
   EXPECT_EQ(element_key({"src_v6", "nm0123456789ab", ip("fd65::2"), ""}).size(), 32u);
-  EXPECT_EQ(element_key({"task_ifs", "nm0123456789ab", std::nullopt, ""}).size(), 16u);
   auto v6 = element_key({"g6_x", std::nullopt, ip("fd65::2"), ""});
   ASSERT_EQ(v6.size(), 16u);
   EXPECT_EQ(v6[0], 0xfd);
@@ -79,16 +78,16 @@ TEST(NftNetlink, ElementsMatchTheirTextForm) {
   // The netlink and text paths write the same elements (ruleset.hpp).
   ruleset::TaskRules t{"nm0123456789ab", {ip("10.65.0.2")}, {"g1"}, 7};
   auto elements = ruleset::task_elements(t);
-  ASSERT_EQ(elements.size(), 7u);
-  EXPECT_EQ(elements[0].set, "task_ifs");
-  EXPECT_EQ(ruleset::element_text(elements[1]), "\"nm0123456789ab\" . 10.65.0.2");
-  EXPECT_EQ(ruleset::element_text(elements[2]), "10.65.0.2 : goto " + ruleset::combination_chain({"g1"}));
-  EXPECT_EQ(ruleset::element_text(elements[2], true), "10.65.0.2");
-  EXPECT_EQ(elements[3].set, ruleset::netgroup_set("g1", net::Family::v4));
+  ASSERT_EQ(elements.size(), 6u);
+  EXPECT_EQ(elements[0].set, "src_v4");
+  EXPECT_EQ(ruleset::element_text(elements[0]), "\"nm0123456789ab\" . 10.65.0.2");
+  EXPECT_EQ(ruleset::element_text(elements[1]), "10.65.0.2 : goto " + ruleset::combination_chain({"g1"}));
+  EXPECT_EQ(ruleset::element_text(elements[1], true), "10.65.0.2");
+  EXPECT_EQ(elements[2].set, ruleset::netgroup_set("g1", net::Family::v4));
   // The fast path's interface map carries the index, as the kernel keeps it.
-  EXPECT_TRUE(elements[5].fast);
-  EXPECT_EQ(ruleset::element_text(elements[5]), "10.65.0.2 : \"nm0123456789ab\"");
-  NlMessage m = new_element(elements[5]);
+  EXPECT_TRUE(elements[4].fast);
+  EXPECT_EQ(ruleset::element_text(elements[4]), "10.65.0.2 : \"nm0123456789ab\"");
+  NlMessage m = new_element(elements[4]);
   EXPECT_EQ(reinterpret_cast<const nfgenmsg*>(mnl_nlmsg_get_payload(m.header()))->nfgen_family, NFPROTO_NETDEV);
   auto elem = nested(nested(top(m)[NFTA_SET_ELEM_LIST_ELEMENTS])[NFTA_LIST_ELEM]);
   uint32_t index;

@@ -56,14 +56,15 @@ std::string mac_str(const Mac& m) {
   return buf;
 }
 
-NlMessage new_veth(const std::string& host_name, const Mac& host_mac, const std::string& peer_name,
-                   const Mac& peer_mac, int peer_netns_fd, uint32_t mtu) {
+NlMessage new_veth(const std::string& host_name, const Mac& host_mac, uint32_t host_group,
+                   const std::string& peer_name, const Mac& peer_mac, int peer_netns_fd, uint32_t mtu) {
   NlMessage m(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, "creating veth " + host_name);
   auto* ifi = m.put_family_header<ifinfomsg>();
   ifi->ifi_family = AF_UNSPEC;
   m.put_str(IFLA_IFNAME, host_name);
   m.put(IFLA_ADDRESS, host_mac.data(), host_mac.size());
   m.put_u32(IFLA_MTU, mtu);
+  m.put_u32(IFLA_GROUP, host_group);
   // One queue each way, asked for up front. Without it the kernel makes a
   // veth with a queue per CPU and then cuts it to one on each end, waiting
   // for an RCU grace period each time (about 0.1-0.2 ms per end here).
@@ -94,6 +95,27 @@ NlMessage set_link_up(const std::string& name) {
   ifi->ifi_flags = IFF_UP;
   ifi->ifi_change = IFF_UP;
   m.put_str(IFLA_IFNAME, name);
+  return m;
+}
+
+NlMessage set_link_group(const std::string& name, uint32_t group) {
+  NlMessage m(RTM_NEWLINK, 0, "setting the group of link " + name);
+  m.put_family_header<ifinfomsg>()->ifi_family = AF_UNSPEC;
+  m.put_str(IFLA_IFNAME, name);
+  m.put_u32(IFLA_GROUP, group);
+  return m;
+}
+
+NlMessage set_no_ipv6_address(const std::string& name) {
+  NlMessage m(RTM_NEWLINK, 0, "turning off IPv6 address generation on link " + name);
+  m.put_family_header<ifinfomsg>()->ifi_family = AF_UNSPEC;
+  m.put_str(IFLA_IFNAME, name);
+  size_t spec = m.begin_nest(IFLA_AF_SPEC);
+  size_t inet6 = m.begin_nest(AF_INET6);
+  uint8_t mode = IN6_ADDR_GEN_MODE_NONE;
+  m.put(IFLA_INET6_ADDR_GEN_MODE, &mode, sizeof mode);
+  m.end_nest(inet6);
+  m.end_nest(spec);
   return m;
 }
 
@@ -133,6 +155,16 @@ NlMessage add_neighbour(int ifindex, const net::IpAddress& ip, const Mac& mac) {
   return m;
 }
 
+NlMessage add_proxy_neighbour(int ifindex, const net::IpAddress& ip) {
+  NlMessage m(RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE, "adding proxy neighbour " + ip.str());
+  auto* nd = m.put_family_header<ndmsg>();
+  nd->ndm_family = af(ip);
+  nd->ndm_ifindex = ifindex;
+  nd->ndm_flags = NTF_PROXY;
+  put_addr(m, NDA_DST, ip);
+  return m;
+}
+
 Result<int> link_index(NetlinkSocket& sock, const std::string& name) {
   NlMessage m(RTM_GETLINK, 0, "looking up link " + name);
   auto* ifi = m.put_family_header<ifinfomsg>();
@@ -156,7 +188,9 @@ Result<std::vector<LinkInfo>> list_links(NetlinkSocket& sock) {
     LinkInfo li;
     li.index = ifi->ifi_index;
     mnl_attr_parse(h, sizeof(ifinfomsg), [](const nlattr* a, void* data) -> int {
-      if (mnl_attr_get_type(a) == IFLA_IFNAME) static_cast<LinkInfo*>(data)->name = mnl_attr_get_str(a);
+      auto* li = static_cast<LinkInfo*>(data);
+      if (mnl_attr_get_type(a) == IFLA_IFNAME) li->name = mnl_attr_get_str(a);
+      if (mnl_attr_get_type(a) == IFLA_GROUP) li->group = mnl_attr_get_u32(a);
       return MNL_CB_OK;
     }, &li);
     out.push_back(std::move(li));

@@ -20,11 +20,16 @@ using Mac = std::array<uint8_t, 6>;
 // apart from everyone else's (reconcile lists them by it).
 inline constexpr uint8_t kRouteProtocol = 78;  // 'N'
 
-// A veth pair: `host_name` in the socket's namespace, `peer_name` born
-// directly in the namespace `peer_netns_fd` refers to.
-NlMessage new_veth(const std::string& host_name, const Mac& host_mac, const std::string& peer_name,
-                   const Mac& peer_mac, int peer_netns_fd, uint32_t mtu);
+// A veth pair: `host_name` in the socket's namespace and interface group
+// `host_group`, `peer_name` born directly in the namespace `peer_netns_fd`
+// refers to.
+NlMessage new_veth(const std::string& host_name, const Mac& host_mac, uint32_t host_group,
+                   const std::string& peer_name, const Mac& peer_mac, int peer_netns_fd, uint32_t mtu);
 NlMessage set_link_up(const std::string& name);
+NlMessage set_link_group(const std::string& name, uint32_t group);
+// IPv6 stays on for the link, but the kernel gives it no address of its own
+// (no link-local address, so no duplicate address detection for it).
+NlMessage set_no_ipv6_address(const std::string& name);
 NlMessage del_link(const std::string& name);
 NlMessage add_address(int ifindex, const net::IpAddress& addr, bool nodad);
 
@@ -40,6 +45,9 @@ NlMessage add_route(const Route& r);
 NlMessage del_route(const Route& r);
 // A permanent neighbour entry (no ARP/NDP needed for it).
 NlMessage add_neighbour(int ifindex, const net::IpAddress& ip, const Mac& mac);
+// A proxy entry: the link answers neighbour solicitations for `ip` (with
+// proxy_ndp on) although no interface owns it.
+NlMessage add_proxy_neighbour(int ifindex, const net::IpAddress& ip);
 
 // Lookups. Errc::not_found when there is no such link.
 Result<int> link_index(NetlinkSocket& sock, const std::string& name);
@@ -47,6 +55,7 @@ Result<int> link_index(NetlinkSocket& sock, const std::string& name);
 struct LinkInfo {
   int index = 0;
   std::string name;
+  uint32_t group = 0;
 };
 Result<std::vector<LinkInfo>> list_links(NetlinkSocket& sock);
 

@@ -36,7 +36,6 @@ const char* fam(const net::IpAddress& a) { return a.is_v4() ? "v4" : "v6"; }
 
 std::vector<Element> task_elements(const TaskRules& t) {
   std::vector<Element> out;
-  out.push_back({.set = "task_ifs", .ifname = t.host_ifname});
   const std::string chain = combination_chain(t.netgroups);
   for (const auto& a : t.addresses) {
     const std::string f = fam(a);
@@ -150,7 +149,6 @@ std::string base() {
   // interface is gone.
   s += "add set " + t + " src_v4 { type ifname . ipv4_addr; }\n";
   s += "add set " + t + " src_v6 { type ifname . ipv6_addr; }\n";
-  s += "add set " + t + " task_ifs { type ifname; }\n";
   s += "add set " + t + " isolated_v4 { type ipv4_addr; }\n";
   s += "add set " + t + " isolated_v6 { type ipv6_addr; }\n";
   s += "add set " + t + " pools_v4 { type ipv4_addr; flags interval; }\n";
@@ -166,11 +164,12 @@ std::string base() {
   s += "add chain " + t + " antispoof { type filter hook prerouting priority raw; policy accept; }\n";
   s += "flush chain " + t + " antispoof\n";
   // A task's genuine packets pass with one lookup; then everything not from
-  // a task interface; link-local and unspecified sources (neighbour
-  // discovery) never leave the link; the rest is spoofed.
+  // a task interface (told by its group, see kTaskIfGroup); link-local and
+  // unspecified sources (neighbour discovery) never leave the link; the
+  // rest is spoofed, or from a task whose elements are not in yet.
   s += "add rule " + t + " antispoof iifname . ip saddr @src_v4 accept\n";
   s += "add rule " + t + " antispoof iifname . ip6 saddr @src_v6 accept\n";
-  s += "add rule " + t + " antispoof iifname != @task_ifs accept\n";
+  s += "add rule " + t + " antispoof iifgroup != " + std::to_string(kTaskIfGroup) + " accept\n";
   s += "add rule " + t + " antispoof ip6 saddr { ::, fe80::/10 } accept\n";
   s += "add rule " + t + " antispoof counter drop\n";
   s += "add chain " + t + " forward { type filter hook forward priority filter; policy accept; }\n";

@@ -33,6 +33,7 @@
 #pragma once
 
 #include <optional>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,11 @@ inline constexpr const char* kTable = "inet netmod";
 inline constexpr const char* kFastTable = "netdev netmod";
 inline constexpr const char* kFastChain = "fast";
 inline constexpr int kFastPriority = -300;
+// The interface group of every host end netmod makes, given when the link
+// is created: a task interface is known as one from its first moment, before
+// any of its elements exist (so it is never mistaken for a host interface,
+// whose traffic netmod leaves alone). 0x6e6d is "nm".
+inline constexpr uint32_t kTaskIfGroup = 0x6e6d;
 
 // What the ruleset needs to know about one task.
 struct TaskRules {
@@ -107,7 +113,7 @@ std::string fast_combination(const std::vector<std::string>& netgroups);
 // The task's elements alone.
 std::string task_elements_only(const TaskRules& t, bool with_fast = true);
 // The sets and maps that hold per-task elements, plus the netgroup sets.
-inline constexpr const char* kTaskSets[] = {"to_v4", "to_v6", "src_v4", "src_v6", "task_ifs", "isolated_v4", "isolated_v6"};
+inline constexpr const char* kTaskSets[] = {"to_v4", "to_v6", "src_v4", "src_v6", "isolated_v4", "isolated_v6"};
 inline constexpr const char* kFastTaskSets[] = {"to_v4", "to_v6", "dev_v4", "dev_v6"};
 // Replaces every per-task element with those of `tasks`, in one
 // transaction: flushes the task sets and maps (and `netgroup_sets` and

@@ -34,7 +34,6 @@ TEST(Ruleset, TaskGolden) {
       "add rule inet netmod " + c + " ip saddr @" + g4 + " accept\n"
       "add rule inet netmod " + c + " ip6 saddr @" + g6 + " accept\n"
       "add rule inet netmod " + c + " drop\n"
-      "add element inet netmod task_ifs { \"nm0123456789ab\" }\n"
       "add element inet netmod src_v4 { \"nm0123456789ab\" . 10.65.0.2 }\n"
       "add element inet netmod to_v4 { 10.65.0.2 : goto " + c + " }\n"
       "add element inet netmod " + g4 + " { 10.65.0.2 }\n"
@@ -119,7 +118,7 @@ TEST(Ruleset, BaseAndPools) {
   EXPECT_NE(b.find("add rule inet netmod forward ip daddr vmap @to_v4"), std::string::npos);
   EXPECT_NE(b.find("add rule inet netmod antispoof iifname . ip saddr @src_v4 accept\n"
                    "add rule inet netmod antispoof iifname . ip6 saddr @src_v6 accept\n"
-                   "add rule inet netmod antispoof iifname != @task_ifs accept\n"),
+                   "add rule inet netmod antispoof iifgroup != 28269 accept\n"),
             std::string::npos);
   // Only netmod's own table is ever named.
   size_t pos = 0;

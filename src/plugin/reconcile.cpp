@@ -104,10 +104,19 @@ Result<ReconcileReport> reconcile(store::Store& store, ipam::Ipam& ipam, const s
   // interface is gone but whose namespace is still there.
   NETMOD_ASSIGN_OR_RETURN(auto links, dataplane::rtnl::list_links(dp.netlink()));
   std::set<std::string> present, wanted;
-  for (const auto& l : links) {
-    if (is_netmod_ifname(l.name)) present.insert(l.name);
-  }
   for (const auto& e : eps) wanted.insert(e.host_ifname);
+  std::vector<dataplane::NlMessage> regroup;
+  for (const auto& l : links) {
+    if (!is_netmod_ifname(l.name)) continue;
+    present.insert(l.name);
+    // A task interface out of netmod's group would pass anti-spoofing as a
+    // host interface does.
+    if (wanted.count(l.name) && l.group != dataplane::ruleset::kTaskIfGroup) {
+      regroup.push_back(dataplane::rtnl::set_link_group(l.name, dataplane::ruleset::kTaskIfGroup));
+      report.created.push_back("task interface group of " + l.name);
+    }
+  }
+  NETMOD_TRY(dp.netlink().execute(regroup));
   for (const auto& name : present) {
     if (wanted.count(name)) continue;
     std::vector<dataplane::NlMessage> msgs;

@@ -18,6 +18,14 @@ check "a1 <-> a2 TCP both ways" tcp a1 a2 "${ADDR4[a2]}"
 check "a1 <-> a2 TCP over IPv6" tcp a1 a2 "${ADDR6[a2]}"
 check "a1 -> a2 UDP" udp a1 a2 "${ADDR4[a2]}"
 check "a1 -> a2 UDP over IPv6" udp a1 a2 "${ADDR6[a2]}"
+# A task that lost its static IPv6 gateway entry gets it answered again, by
+# proxy NDP on its host end (which carries no address). (IPv4's proxy ARP
+# answers only where the host has a route to 169.254.1.1, a default route,
+# which these test hosts lack.)
+in_task a2 ip -6 neigh del fe80::ecee:eeff:feee:eeee dev eth0
+check "a2 without its IPv6 gateway entry pings a1 (proxy NDP)" pings a2 "${ADDR6[a1]}"
+check "a2 learned the IPv6 gateway by NDP" bash -c \
+  "nsenter -t ${TASK_PID[a2]} -n ip -6 neigh show fe80::ecee:eeff:feee:eeee dev eth0 | grep -q ee:ee:ee:ee:ee:ee"
 # Different netgroups do not.
 check_not "a1 cannot ping b1 (other netgroup)" pings a1 "${ADDR4[b1]}"
 check_not "a1 cannot ping b1 over IPv6" pings a1 "${ADDR6[b1]}"
@@ -40,6 +48,14 @@ check_not "n cannot reach a1" tcp n a1 "${ADDR4[a1]}"
 check_not "a1 cannot reach n" pings a1 "${ADDR4[n]}"
 check "host reaches n" on_host hA ping -c1 -W1 "${ADDR4[n]}"
 check "n reaches its host" pings n 198.18.0.1
+# A task interface whose elements are not in (as in the moment between its
+# link coming up and its elements going in) passes nothing: it is known as
+# a task's by its interface group (given at its creation), not by an element.
+IF_N=$(netmod_on hA endpoints --json | jq -r '.[] | select(.container_id == "n") | .interface')
+on_host hA nft delete element inet netmod src_v4 "{ \"$IF_N\" . ${ADDR4[n]} }"
+check_not "n without its anti-spoof element does not reach its host" pings n 198.18.0.1
+on_host hA nft add element inet netmod src_v4 "{ \"$IF_N\" . ${ADDR4[n]} }"
+check "n with it back reaches its host" pings n 198.18.0.1
 for t in a1 a2 b1 m p; do
   check "host reaches $t" on_host hA ping -c1 -W1 "${ADDR4[$t]}"
   check "host reaches $t over IPv6" on_host hA ping -6 -c1 -W1 "${ADDR6[$t]}"

@@ -32,13 +32,15 @@ finish() {
 }
 
 # add_host NAME HOST_ADDR: a namespace standing for an agent host, with its
-# own address on lo (the host's identity, used as its source address).
+# own addresses on lo (the host's identity, used as its source address):
+# HOST_ADDR and, for IPv6, fdff::HOST_ADDR with colons for dots.
 add_host() {
   local ns="${RUN_ID}-$1"
   ip netns add "$ns" || exit 1
   HOST_NS[$1]=$ns
   ip -n "$ns" link set lo up
   ip -n "$ns" addr add "$2/32" dev lo
+  ip -n "$ns" addr add "fdff::${2//./:}/128" dev lo
   printf '{"datastore": {"path": "%s/%s.db"}, "hostname": "%s", "release_cooldown_seconds": 0}\n' \
     "$WORK" "${3:-store}" "$1" > "$WORK/$1.conf"
 }

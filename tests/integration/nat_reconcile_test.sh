@@ -47,6 +47,7 @@ on_host hA ip link add nm0123456789ab type veth peer name nmorphanpeer
 on_host hA nft add element inet netmod to_v4 '{ 10.65.77.77 : goto c_public }'
 on_host hA ip route del "${ADDR4[a1]}/32"
 on_host hA nft delete element inet netmod src_v4 "{ \"$IF_A1\" . ${ADDR4[a1]} }"
+on_host hA ip link set "$IF_A1" group default
 check_not "drifted: host cannot reach a1 (route gone)" on_host hA ping -c1 -W1 "${ADDR4[a1]}"
 report=$(netmod_on hA reconcile --json)
 echo "# reconcile: $(echo "$report" | jq -c .)"
@@ -54,6 +55,8 @@ check "reconcile removed the orphan interface" report_has removed "^interface nm
 check "reconcile removed the orphan rule element" report_has removed "to_v4: 10.65.77.77$"
 check "reconcile re-created a1's route" report_has created "^route to ${ADDR4[a1]} "
 check "reconcile re-created a1's anti-spoof element" report_has created "src_v4: "
+check "reconcile put a1's interface back in netmod's group" report_has created "^task interface group of $IF_A1$"
+check "a1's interface is in group 28269 again" bash -c "ip -n ${HOST_NS[hA]} -d link show $IF_A1 | grep -q 'group 28269'"
 check "the orphan interface is gone" bash -c "! ip netns exec ${HOST_NS[hA]} ip link show nm0123456789ab"
 check "host reaches a1 again" on_host hA ping -c1 -W1 "${ADDR4[a1]}"
 check "a1 reaches the outside again (its source is allowed again)" outside_tcp a1

@@ -113,7 +113,9 @@ check "nothing left on hC" nothing_left hC
 
 # Cleanup of what is half gone, of the unknown, and from the store after a
 # restart (every call is a new process: state comes from the store).
-on_host hA nft delete element inet netmod task_ifs "{ \"$(netmod_on hA endpoints --json | jq -r '.[0].interface')\" }"
+ep=$(netmod_on hA endpoints --json | jq -c '.[] | select(.container_id == "t1")')
+check "an element of t1 deleted behind netmod's back" on_host hA nft delete element inet netmod src_v4 \
+  "{ \"$(echo "$ep" | jq -r .interface)\" . $(echo "$ep" | jq -r '.addresses[] | select(contains(".") )' | head -1) }"
 check "cleanup of a half-removed task" nm hA '{"command": "cleanup", "args": {"hostname": "hA", "container_id": "t1"}}'
 check "cleanup of a container never seen" nm hA '{"command": "cleanup", "args": {"hostname": "hA", "container_id": "never-seen"}}'
 check "nothing left on hA" nothing_left hA

@@ -64,7 +64,14 @@ Result<NetlinkSocket*> Dataplane::nf() {
 }
 
 Dataplane::~Dataplane() {
-  if (nf_release_slow_ && nf_ && nf_->valid()) nf_->release_in_background(1);
+  if (!nf_ || !nf_->valid()) return;
+  if (!deferred_.empty()) {
+    // Tests delay the deferred work to race it against a cleanup.
+    const char* delay = std::getenv("NETMOD_DEFER_DELAY_MS");
+    nf_->release_in_background(1, std::move(deferred_), delay ? std::atoi(delay) : 0);
+  } else if (nf_release_slow_) {
+    nf_->release_in_background(1);
+  }
 }
 
 Result<Nft*> Dataplane::nft() {
@@ -97,9 +104,17 @@ Result<bool> Dataplane::chain_exists(const std::string& chain, bool fast) {
 
 Result<void> Dataplane::remove_elements(const ruleset::TaskRules& rules) {
   NETMOD_ASSIGN_OR_RETURN(NetlinkSocket * nf, this->nf());
-  const auto elements = ruleset::task_elements(rules);
+  auto elements = ruleset::task_elements(rules);
   std::vector<NlMessage> all;
-  for (const auto& e : elements) all.push_back(nftnl::del_element(e));
+  if (!rules.netgroups.empty()) {
+    // The fast path's pending element is there or not (consumed when the
+    // fast path went in): added and deleted, it is gone either way.
+    const ruleset::Element pending = ruleset::fast_pending(rules.host_ifname);
+    all.push_back(nftnl::new_element(pending));
+    all.push_back(nftnl::del_element(pending));
+    elements.push_back(pending);  // for the one-by-one way below
+  }
+  for (const auto& e : ruleset::task_elements(rules)) all.push_back(nftnl::del_element(e));
   nf_release_slow_ = true;
   if (nf->transaction(all)) return ok();
   // Part of them is gone. Retrying element by element would pay a failed
@@ -242,33 +257,31 @@ Result<void> Dataplane::wire_link(const TaskSpec& task, const HostSpec& host, Ne
   // 1. The task's rules, in force before any route leads to it. The common
   // case: the table, the chain of the task's netgroup combination and its
   // sets exist, and the task's elements alone go in, as netlink messages.
+  // Its fast path (the hook on its host end and its elements in the
+  // fast-path table) only speeds up traffic those rules allow, and costs
+  // the kernel more as the host grows (a new hook is matched against every
+  // interface, and adding the fast table's elements re-validates that
+  // table): it is left to the holder of this process's nftables socket,
+  // which sends it as this process ends (release_in_background), in a
+  // transaction that also consumes the task's element in fast_pending,
+  // added now. If the task was removed meanwhile (that element with it),
+  // the transaction fails and adds nothing. Until it is in, the task's
+  // packets take the routed path, under the same rules.
   ruleset::TaskRules rules = rules_of(task);
   rules.host_index = host_index;
   bool fast = !task.netgroups.empty();
-  auto element_messages = [&](bool with_fast) {
-    std::vector<NlMessage> msgs;
-    if (with_fast) msgs.push_back(nftnl::add_fast_hook(host_if));
-    for (const auto& e : ruleset::task_elements(rules)) {
-      if (with_fast || !e.fast) msgs.push_back(nftnl::new_element(e));
-    }
-    return msgs;
-  };
-  NETMOD_ASSIGN_OR_RETURN(NetlinkSocket * nf, this->nf());
-  if (fast) nf_release_slow_ = true;
-  std::vector<NlMessage> elements = element_messages(fast);
-  trace_point("nft-start");
-  auto r = nf->transaction(elements);
-  if (!r && fast && r.error().code != Errc::not_found) {
-    // A kernel that cannot add a device to the fast-path chain (before
-    // Linux 6.3), or a chain that refuses this hook: the task is wired
-    // without the fast path (the routed path alone, as for everything else).
-    std::vector<NlMessage> plain = element_messages(false);
-    auto without = nf->transaction(plain);
-    if (without || without.error().code == Errc::not_found) {
-      fast = false;
-      r = std::move(without);
-    }
+  std::vector<NlMessage> now, later;
+  for (const auto& e : ruleset::task_elements(rules)) (e.fast ? later : now).push_back(nftnl::new_element(e));
+  if (fast) {
+    const ruleset::Element pending = ruleset::fast_pending(host_if);
+    now.push_back(nftnl::new_element(pending));
+    later.insert(later.begin(), nftnl::add_fast_hook(host_if));
+    later.insert(later.begin(), nftnl::del_element(pending));
   }
+  NETMOD_ASSIGN_OR_RETURN(NetlinkSocket * nf, this->nf());
+  trace_point("nft-start");
+  auto r = nf->transaction(now);
+  const bool fast_later = r && fast;
   if (!r) {
     if (r.error().code != Errc::not_found) return std::move(r).error();
     // The first task of its kind (or reconcile removed a set since): the
@@ -285,7 +298,8 @@ Result<void> Dataplane::wire_link(const TaskSpec& task, const HostSpec& host, Ne
     if (have_base && !have_comb) {
       NETMOD_ASSIGN_OR_RETURN(have_comb, chain_exists(comb));
     }
-    std::string cmds = have_base ? "" : host_commands(host);
+    // (A table made before fast_pending existed gets it here.)
+    std::string cmds = have_base ? ruleset::fast_pending_set() : host_commands(host);
     cmds += have_comb ? ruleset::netgroup_sets(task.netgroups) : ruleset::combination(task.netgroups);
     std::string fast_cmds;
     if (fast) {
@@ -305,7 +319,7 @@ Result<void> Dataplane::wire_link(const TaskSpec& task, const HostSpec& host, Ne
   }
   Cleanup undo_rules([&] {
     (void)remove_elements(rules);
-    if (fast) unhook_fast_path(host_if);
+    if (fast && !fast_later) unhook_fast_path(host_if);
   });
   trace_point("rules-added");
 
@@ -339,6 +353,7 @@ Result<void> Dataplane::wire_link(const TaskSpec& task, const HostSpec& host, Ne
 
   trace_point("host-configured");
   undo_rules.cancel();
+  if (fast_later) deferred_.push_back(nf->batch_bytes(later));
   return ok();
 }
 

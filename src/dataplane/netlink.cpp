@@ -80,6 +80,8 @@ namespace {
 struct Holder {
   int fd;
   int seconds;
+  int delay_ms;
+  const std::vector<std::vector<char>>* send;
 };
 
 // Runs in the holder: a process sharing the caller's memory (CLONE_VM), on
@@ -93,6 +95,14 @@ int hold(void* arg) {
   setsid();
   if (h.fd > 0) close_range(0, static_cast<unsigned>(h.fd - 1), 0);
   close_range(static_cast<unsigned>(h.fd + 1), ~0U, 0);
+  if (h.delay_ms > 0) {
+    struct timespec d = {h.delay_ms / 1000, (h.delay_ms % 1000) * 1000000L};
+    while (nanosleep(&d, &d) != 0) {
+    }
+  }
+  // The kernel runs an nfnetlink batch inside the send; its answers stay
+  // unread in the socket.
+  for (const auto& batch : *h.send) (void)send(h.fd, batch.data(), batch.size(), 0);
   struct timespec t = {h.seconds, 0};
   while (nanosleep(&t, &t) != 0) {
   }
@@ -101,7 +111,8 @@ int hold(void* arg) {
 
 }  // namespace
 
-void NetlinkSocket::release_in_background(int hold_seconds) {
+void NetlinkSocket::release_in_background(int hold_seconds, std::vector<std::vector<char>> first_send,
+                                          int delay_ms) {
   if (!sock_) return;
   // A child process holds the socket. It shares this process's memory
   // instead of copying it: no page tables to copy at the start (a fork
@@ -115,7 +126,10 @@ void NetlinkSocket::release_in_background(int hold_seconds) {
   // and arguments are static: they must outlive the caller's frames.
   alignas(16) static char stack[16 * 1024];
   static Holder holder;
-  holder = {fd(), hold_seconds};
+  // Never freed: the holder may read it after this process has exited.
+  static auto* to_send = new std::vector<std::vector<char>>();
+  *to_send = std::move(first_send);
+  holder = {fd(), hold_seconds, delay_ms, to_send};
   // Without a holder (clone failed) the socket closes here, paying the
   // wait itself.
   (void)clone(hold, stack + sizeof stack, CLONE_VM | SIGCHLD, &holder);
@@ -190,8 +204,8 @@ Result<void> NetlinkSocket::execute(std::vector<NlMessage>& msgs,
   return ok();
 }
 
-Result<void> NetlinkSocket::transaction(std::vector<NlMessage>& msgs) {
-  if (msgs.empty()) return ok();
+std::vector<char> NetlinkSocket::nf_batch(std::vector<NlMessage>& msgs,
+                                          std::map<uint32_t, const NlMessage*>& pending) {
   auto marker = [&](uint16_t type) {
     NlMessage m(type, 0, "batch");
     auto* nfg = m.put_family_header<nfgenmsg>();
@@ -203,10 +217,21 @@ Result<void> NetlinkSocket::transaction(std::vector<NlMessage>& msgs) {
     return m;
   };
   std::vector<char> batch;
-  std::map<uint32_t, const NlMessage*> pending;
   append_message(batch, marker(NFNL_MSG_BATCH_BEGIN));
   append_requests(msgs, batch, pending);
   append_message(batch, marker(NFNL_MSG_BATCH_END));
+  return batch;
+}
+
+std::vector<char> NetlinkSocket::batch_bytes(std::vector<NlMessage>& msgs) {
+  std::map<uint32_t, const NlMessage*> pending;
+  return nf_batch(msgs, pending);
+}
+
+Result<void> NetlinkSocket::transaction(std::vector<NlMessage>& msgs) {
+  if (msgs.empty()) return ok();
+  std::map<uint32_t, const NlMessage*> pending;
+  std::vector<char> batch = nf_batch(msgs, pending);
   if (mnl_socket_sendto(sock_, batch.data(), batch.size()) < 0) return sys_error("sending nftables batch");
   // The kernel runs the whole batch inside sendmsg() and queues every
   // acknowledgement (success or error) before it returns: read until the

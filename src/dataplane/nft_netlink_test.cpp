@@ -41,6 +41,8 @@ TEST(NftNetlink, KeysAreLaidOutAsTheKernelStoresThem) {
   EXPECT_EQ(k[15], 0);
   EXPECT_EQ((std::vector<uint8_t>(k.begin() + 16, k.end())), (std::vector<uint8_t>{10, 65, 0, 2}));
   EXPECT_EQ(element_key({"src_v6", "nm0123456789ab", ip("fd65::2"), ""}).size(), 32u);
+  // ifname alone: the name, zero-padded to 16 bytes.
+  EXPECT_EQ(element_key(ruleset::fast_pending("nm0123456789ab")).size(), 16u);
   auto v6 = element_key({"g6_x", std::nullopt, ip("fd65::2"), ""});
   ASSERT_EQ(v6.size(), 16u);
   EXPECT_EQ(v6[0], 0xfd);

@@ -34,6 +34,10 @@ const char* fam(const net::IpAddress& a) { return a.is_v4() ? "v4" : "v6"; }
 
 }  // namespace
 
+Element fast_pending(const std::string& host_ifname) { return {.set = kFastPendingSet, .ifname = host_ifname}; }
+
+std::string fast_pending_set() { return "add set " + std::string(kTable) + " " + kFastPendingSet + " { type ifname; }\n"; }
+
 std::vector<Element> task_elements(const TaskRules& t) {
   std::vector<Element> out;
   const std::string chain = combination_chain(t.netgroups);
@@ -149,6 +153,7 @@ std::string base() {
   // interface is gone.
   s += "add set " + t + " src_v4 { type ifname . ipv4_addr; }\n";
   s += "add set " + t + " src_v6 { type ifname . ipv6_addr; }\n";
+  s += fast_pending_set();
   s += "add set " + t + " isolated_v4 { type ipv4_addr; }\n";
   s += "add set " + t + " isolated_v6 { type ipv6_addr; }\n";
   s += "add set " + t + " pools_v4 { type ipv4_addr; flags interval; }\n";

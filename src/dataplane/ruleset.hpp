@@ -80,6 +80,10 @@ struct Element {
 };
 // Every element of one task, in the order they are added.
 std::vector<Element> task_elements(const TaskRules& t);
+// A host end's element in kFastPendingSet.
+Element fast_pending(const std::string& host_ifname);
+// The command that makes kFastPendingSet (idempotent).
+std::string fast_pending_set();
 // nft syntax: `"nm0123456789ab" . 10.65.0.1`, `10.65.0.1 : goto c_...`.
 // With key_only, a map element's key alone (what deletion names).
 std::string element_text(const Element& e, bool key_only = false);
@@ -112,8 +116,13 @@ std::string fast_hook(const std::string& device);
 std::string fast_combination(const std::vector<std::string>& netgroups);
 // The task's elements alone.
 std::string task_elements_only(const TaskRules& t, bool with_fast = true);
+// Host ends whose fast-path hook and elements are still to come (see
+// Dataplane::wire_link): an element here is consumed by the transaction
+// that adds them, which therefore fails if the task was removed meanwhile.
+inline constexpr const char* kFastPendingSet = "fast_pending";
 // The sets and maps that hold per-task elements, plus the netgroup sets.
-inline constexpr const char* kTaskSets[] = {"to_v4", "to_v6", "src_v4", "src_v6", "isolated_v4", "isolated_v6"};
+inline constexpr const char* kTaskSets[] = {"to_v4",       "to_v6",       "src_v4",       "src_v6",
+                                            "isolated_v4", "isolated_v6", kFastPendingSet};
 inline constexpr const char* kFastTaskSets[] = {"to_v4", "to_v6", "dev_v4", "dev_v6"};
 // Replaces every per-task element with those of `tasks`, in one
 // transaction: flushes the task sets and maps (and `netgroup_sets` and

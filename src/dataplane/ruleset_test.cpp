@@ -116,6 +116,7 @@ TEST(Ruleset, BaseAndPools) {
   EXPECT_NE(b.find("add chain inet netmod forward { type filter hook forward priority filter; policy accept; }"),
             std::string::npos);
   EXPECT_NE(b.find("add rule inet netmod forward ip daddr vmap @to_v4"), std::string::npos);
+  EXPECT_NE(b.find("add set inet netmod fast_pending { type ifname; }\n"), std::string::npos);
   EXPECT_NE(b.find("add rule inet netmod antispoof iifname . ip saddr @src_v4 accept\n"
                    "add rule inet netmod antispoof iifname . ip6 saddr @src_v6 accept\n"
                    "add rule inet netmod antispoof iifgroup != 28269 accept\n"),

@@ -26,6 +26,10 @@ in_task a2 ip -6 neigh del fe80::ecee:eeff:feee:eeee dev eth0
 check "a2 without its IPv6 gateway entry pings a1 (proxy NDP)" pings a2 "${ADDR6[a1]}"
 check "a2 learned the IPv6 gateway by NDP" bash -c \
   "nsenter -t ${TASK_PID[a2]} -n ip -6 neigh show fe80::ecee:eeff:feee:eeee dev eth0 | grep -q ee:ee:ee:ee:ee:ee"
+# Each task's fast path came after its isolate returned, consuming its
+# pending element.
+check "the fast path of every task is in" bash -c "[ \$(ip netns exec ${HOST_NS[hA]} nft list chain netdev netmod fast | grep -oE 'nm[0-9a-f]{12}' | sort -u | wc -l) = 5 ]"
+check "no pending fast path is left" bash -c "! ip netns exec ${HOST_NS[hA]} nft -j list set inet netmod fast_pending | jq -e '.nftables[] | .set // empty | .elem'"
 # Different netgroups do not.
 check_not "a1 cannot ping b1 (other netgroup)" pings a1 "${ADDR4[b1]}"
 check_not "a1 cannot ping b1 over IPv6" pings a1 "${ADDR6[b1]}"

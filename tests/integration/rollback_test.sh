@@ -111,6 +111,20 @@ check_not "the refused hooks were not added" bash -c "ip netns exec ${HOST_NS[hC
 for t in c1 c2; do nm hC "{\"command\": \"cleanup\", \"args\": {\"hostname\": \"hC\", \"container_id\": \"$t\"}}" >/dev/null; done
 check "nothing left on hC" nothing_left hC
 
+# The fast path goes in after isolate returns (the nftables socket's holder
+# sends it); a cleanup that comes first leaves it nothing to add.
+export NETMOD_DEFER_DELAY_MS=700
+add_task hA late g1
+unset NETMOD_DEFER_DELAY_MS
+IF_LATE=$(netmod_on hA endpoints --json | jq -r '.[] | select(.container_id == "late") | .interface')
+late_fast() { on_host hA nft list table netdev netmod | grep -qE "$IF_LATE|${ADDR4[late]} "; }
+check_not "late's fast path is not in yet" late_fast
+check "late is wired (routed path) meanwhile" pings t1 "${ADDR4[late]}"
+check "cleanup of late before its fast path" nm hA '{"command": "cleanup", "args": {"hostname": "hA", "container_id": "late"}}'
+sleep 1
+check_not "its fast path never came: no hook, no element" late_fast
+check "nor anything else of late" bash -c "! ip netns exec ${HOST_NS[hA]} nft list ruleset | grep -qE '$IF_LATE|${ADDR4[late]} '"
+
 # Cleanup of what is half gone, of the unknown, and from the store after a
 # restart (every call is a new process: state comes from the store).
 ep=$(netmod_on hA endpoints --json | jq -c '.[] | select(.container_id == "t1")')

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "common/trace.hpp"
 #include "process.hpp"
 
 namespace {
@@ -51,15 +52,18 @@ void stop_task(pid_t pid) {
 }
 
 json call(const json& req) {
+  // With NETMOD_TRACE set, the calls' trace points (src/common/trace.hpp)
+  // are passed on, between this process's own "spawn" and "reaped", to see
+  // where their time goes.
+  static const bool trace = std::getenv("NETMOD_TRACE") != nullptr;
+  if (trace) netmod::trace_point("spawn");
   auto o = netmod::testing::run({bin, "--config", conf, "netmodules"}, req.dump());
+  if (trace) netmod::trace_point("reaped");
   json j = json::parse(o.out, nullptr, false);
   if (o.exit_code != 0 || !j.is_object() || !j["error"].is_null()) {
     std::fprintf(stderr, "call failed: %s -> %s %s\n", req.dump().c_str(), o.out.c_str(), o.err.c_str());
     std::exit(1);
   }
-  // With NETMOD_TRACE set, the calls' trace points (src/common/trace.hpp)
-  // are passed on, to see where their time goes.
-  static const bool trace = std::getenv("NETMOD_TRACE") != nullptr;
   if (trace) std::fputs(o.err.c_str(), stderr);
   return j;
 }

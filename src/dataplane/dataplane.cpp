@@ -213,7 +213,6 @@ Result<Dataplane::NewLink> Dataplane::create_link(const TaskSpec& task, const Ne
   // the task's packets are dropped until its elements are in (its group),
   // and nothing is routed to it before its host routes, added after them.
   std::vector<NlMessage> host;
-  if (v6) host.push_back(rtnl::add_proxy_neighbour(host_index, *net::IpAddress::parse(kHostLinkLocal)));
   host.push_back(rtnl::set_link_up(host_if));
   NETMOD_TRY(nl_.execute(host));
   undo_link.cancel();
@@ -353,7 +352,17 @@ Result<void> Dataplane::wire_link(const TaskSpec& task, const HostSpec& host, Ne
 
   trace_point("host-configured");
   undo_rules.cancel();
-  if (fast_later) deferred_.push_back(nf->batch_bytes(later));
+  if (fast_later) deferred_.push_back({nf->fd(), nf->batch_bytes(later)});
+  if (v6) {
+    // The proxy entry that answers a task asking for its IPv6 gateway (it
+    // has a static entry for it): left to the holder too, as the kernel
+    // keeps the proxy entries of one address in one list, which this one
+    // joins at the cost of a walk over all the host's tasks'. It goes with
+    // the device if that is gone first.
+    std::vector<NlMessage> proxy;
+    proxy.push_back(rtnl::add_proxy_neighbour(host_index, *net::IpAddress::parse(kHostLinkLocal)));
+    deferred_.push_back({nl_.fd(), nl_.request_bytes(proxy)});
+  }
   return ok();
 }
 

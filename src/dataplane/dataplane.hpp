@@ -139,8 +139,8 @@ class Dataplane {
   // A transaction left nf_tables work for an RCU grace period (element
   // deletions, hook changes; element additions do not).
   bool nf_release_slow_ = false;
-  // nf_tables batches for the socket's holder to send (wire_link).
-  std::vector<std::vector<char>> deferred_;
+  // Requests for the nftables socket's holder to send (wire_link).
+  std::vector<NetlinkSocket::Deferred> deferred_;
 };
 
 }  // namespace netmod::dataplane

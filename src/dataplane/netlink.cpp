@@ -81,8 +81,16 @@ struct Holder {
   int fd;
   int seconds;
   int delay_ms;
-  const std::vector<std::vector<char>>* send;
+  const std::vector<NetlinkSocket::Deferred>* sends;
 };
+
+bool kept(const Holder& h, int fd) {
+  if (fd == h.fd) return true;
+  for (const auto& d : *h.sends) {
+    if (d.fd == fd) return true;
+  }
+  return false;
+}
 
 // Runs in the holder: a process sharing the caller's memory (CLONE_VM), on
 // a stack of its own, with a copy of the caller's descriptor table. Only
@@ -93,16 +101,21 @@ struct Holder {
 int hold(void* arg) {
   const Holder h = *static_cast<Holder*>(arg);
   setsid();
-  if (h.fd > 0) close_range(0, static_cast<unsigned>(h.fd - 1), 0);
-  close_range(static_cast<unsigned>(h.fd + 1), ~0U, 0);
+  // Every descriptor but the sockets it works on.
+  int top = h.fd;
+  for (const auto& d : *h.sends) top = d.fd > top ? d.fd : top;
+  for (int fd = 0; fd <= top; ++fd) {
+    if (!kept(h, fd)) close(fd);
+  }
+  close_range(static_cast<unsigned>(top + 1), ~0U, 0);
   if (h.delay_ms > 0) {
     struct timespec d = {h.delay_ms / 1000, (h.delay_ms % 1000) * 1000000L};
     while (nanosleep(&d, &d) != 0) {
     }
   }
-  // The kernel runs an nfnetlink batch inside the send; its answers stay
-  // unread in the socket.
-  for (const auto& batch : *h.send) (void)send(h.fd, batch.data(), batch.size(), 0);
+  // The kernel handles a netlink request (an nfnetlink batch: the whole
+  // transaction) inside the send; the answers stay unread in the socket.
+  for (const auto& d : *h.sends) (void)send(d.fd, d.bytes.data(), d.bytes.size(), 0);
   struct timespec t = {h.seconds, 0};
   while (nanosleep(&t, &t) != 0) {
   }
@@ -111,8 +124,7 @@ int hold(void* arg) {
 
 }  // namespace
 
-void NetlinkSocket::release_in_background(int hold_seconds, std::vector<std::vector<char>> first_send,
-                                          int delay_ms) {
+void NetlinkSocket::release_in_background(int hold_seconds, std::vector<Deferred> sends, int delay_ms) {
   if (!sock_) return;
   // A child process holds the socket. It shares this process's memory
   // instead of copying it: no page tables to copy at the start (a fork
@@ -127,8 +139,8 @@ void NetlinkSocket::release_in_background(int hold_seconds, std::vector<std::vec
   alignas(16) static char stack[16 * 1024];
   static Holder holder;
   // Never freed: the holder may read it after this process has exited.
-  static auto* to_send = new std::vector<std::vector<char>>();
-  *to_send = std::move(first_send);
+  static auto* to_send = new std::vector<Deferred>();
+  *to_send = std::move(sends);
   holder = {fd(), hold_seconds, delay_ms, to_send};
   // Without a holder (clone failed) the socket closes here, paying the
   // wait itself.
@@ -221,6 +233,13 @@ std::vector<char> NetlinkSocket::nf_batch(std::vector<NlMessage>& msgs,
   append_requests(msgs, batch, pending);
   append_message(batch, marker(NFNL_MSG_BATCH_END));
   return batch;
+}
+
+std::vector<char> NetlinkSocket::request_bytes(std::vector<NlMessage>& msgs) {
+  std::vector<char> bytes;
+  std::map<uint32_t, const NlMessage*> pending;
+  append_requests(msgs, bytes, pending);
+  return bytes;
 }
 
 std::vector<char> NetlinkSocket::batch_bytes(std::vector<NlMessage>& msgs) {

@@ -65,10 +65,15 @@ class NetlinkSocket {
   // period: the kernel makes whoever releases such a socket wait for that
   // work first (nft_rcv_nl_event), ~10 ms here, holding the lock every
   // other nftables writer needs. Falls back to closing it here.
-  // `first_send`: batches the child sends, one by one, before it waits
-  // (work the caller does not wait for; nobody reads their answers), after
-  // `delay_ms` (0 but in tests: see Dataplane's NETMOD_DEFER_DELAY_MS).
-  void release_in_background(int hold_seconds, std::vector<std::vector<char>> first_send = {}, int delay_ms = 0);
+  // `sends`: requests the child sends, in order, before it waits (work the
+  // caller does not wait for; nobody reads the answers), after `delay_ms`
+  // (0 but in tests: see Dataplane's NETMOD_DEFER_DELAY_MS). It keeps the
+  // sockets they name open until then.
+  struct Deferred {
+    int fd;                   // this socket's, or another netlink socket's
+    std::vector<char> bytes;  // one or more netlink messages, or a batch
+  };
+  void release_in_background(int hold_seconds, std::vector<Deferred> sends = {}, int delay_ms = 0);
 
   // Sends every message in one sendmsg() and collects every acknowledgement.
   // The kernel applies them in order; the first that fails is reported with
@@ -81,9 +86,10 @@ class NetlinkSocket {
   // kernel applies all of them or none). The first failing message is
   // reported with its errno and `what`.
   Result<void> transaction(std::vector<NlMessage>& msgs);
-  // The bytes of such a batch, to be sent later by someone else (the
-  // messages are numbered from this socket's sequence).
+  // The bytes of such a batch, or of plain requests, to be sent later by
+  // someone else (numbered from this socket's sequence).
   std::vector<char> batch_bytes(std::vector<NlMessage>& msgs);
+  std::vector<char> request_bytes(std::vector<NlMessage>& msgs);
 
   // Sends one request and passes every reply message to `on_reply`
   // (dumps and gets). Errc::not_found when the kernel answers ENODEV/ENOENT.

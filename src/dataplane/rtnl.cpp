@@ -61,6 +61,10 @@ NlMessage new_veth(const std::string& host_name, const Mac& host_mac, uint32_t h
   NlMessage m(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, "creating veth " + host_name);
   auto* ifi = m.put_family_header<ifinfomsg>();
   ifi->ifi_family = AF_UNSPEC;
+  // The host end without IFF_MULTICAST (flags 0 under the mask): it sends
+  // no multicast and joins no all-routers group, so no MLD reports, each of
+  // which makes the kernel search the host's per-interface multicast routes.
+  ifi->ifi_change = IFF_MULTICAST;
   m.put_str(IFLA_IFNAME, host_name);
   m.put(IFLA_ADDRESS, host_mac.data(), host_mac.size());
   m.put_u32(IFLA_MTU, mtu);

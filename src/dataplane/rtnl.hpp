@@ -21,8 +21,8 @@ using Mac = std::array<uint8_t, 6>;
 inline constexpr uint8_t kRouteProtocol = 78;  // 'N'
 
 // A veth pair: `host_name` in the socket's namespace and interface group
-// `host_group`, `peer_name` born directly in the namespace `peer_netns_fd`
-// refers to.
+// `host_group`, without multicast, `peer_name` born directly in the
+// namespace `peer_netns_fd` refers to.
 NlMessage new_veth(const std::string& host_name, const Mac& host_mac, uint32_t host_group,
                    const std::string& peer_name, const Mac& peer_mac, int peer_netns_fd, uint32_t mtu);
 NlMessage set_link_up(const std::string& name);

@@ -156,10 +156,9 @@ Result<Dataplane::NewLink> Dataplane::create_link(const TaskSpec& task, const Ne
   // nftables anti-spoofing chain treat it as a task's from its first moment
   // (ruleset::kTaskIfGroup). It carries no address, not even an IPv6
   // link-local one: the task's IPv6 gateway is answered by proxy NDP, and
-  // each host end's link-local address would cost the kernel three more
-  // IPv6 routes (the address, fe80::/64, and what they cost every later
-  // link-state change: the kernel walks every IPv6 route of the namespace
-  // when a link comes up).
+  // a link-local address would add two IPv6 routes per task to the host
+  // (its local route and fe80::/64), which every later link-state change
+  // pays for: the kernel walks every IPv6 route of the namespace then.
   std::vector<NlMessage> msgs;
   msgs.push_back(rtnl::new_veth(host_if, kHostMac, ruleset::kTaskIfGroup, task.task_ifname,
                                 task_mac(task.container_id), task_ns.fd(), task.mtu));

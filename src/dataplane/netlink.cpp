@@ -134,17 +134,21 @@ void NetlinkSocket::release_in_background(int hold_seconds, std::vector<Deferred
   // descriptor (a runtime reading the caller's output sees EOF when the
   // caller exits), runs in a session of its own, and leaves without running
   // any exit handler. Not waited for: it outlives the caller, a short-lived
-  // process, and is reaped by init (or the caller's subreaper). The stack
-  // and arguments are static: they must outlive the caller's frames.
-  alignas(16) static char stack[16 * 1024];
-  static Holder holder;
-  // Never freed: the holder may read it after this process has exited.
-  static auto* to_send = new std::vector<Deferred>();
-  *to_send = std::move(sends);
-  holder = {fd(), hold_seconds, delay_ms, to_send};
+  // process, and is reaped by init (or the caller's subreaper). Its stack
+  // and arguments are never freed: the holder reads them after this
+  // process has exited, and a second call must not reuse the first's (a
+  // short-lived process calls this once or twice; ~16 KiB each).
+  struct Slot {
+    alignas(16) char stack[16 * 1024];
+    std::vector<Deferred> sends;
+    Holder holder;
+  };
+  auto* slot = new Slot;
+  slot->sends = std::move(sends);
+  slot->holder = {fd(), hold_seconds, delay_ms, &slot->sends};
   // Without a holder (clone failed) the socket closes here, paying the
   // wait itself.
-  (void)clone(hold, stack + sizeof stack, CLONE_VM | SIGCHLD, &holder);
+  (void)clone(hold, slot->stack + sizeof slot->stack, CLONE_VM | SIGCHLD, &slot->holder);
   mnl_socket_close(sock_);
   sock_ = nullptr;
 }

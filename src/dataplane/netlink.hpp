@@ -59,8 +59,8 @@ class NetlinkSocket {
   bool valid() const { return sock_ != nullptr; }  // false once moved from
 
   // Closes the socket by handing it to a background child process that
-  // holds it for `hold_seconds` (for short-lived processes: the child is
-  // not waited for). For NETLINK_NETFILTER
+  // holds it for `hold_seconds` (for short-lived processes, once or twice
+  // each: the child is not waited for, and what it reads is never freed). For NETLINK_NETFILTER
   // sockets after a transaction that left nf_tables work for an RCU grace
   // period: the kernel makes whoever releases such a socket wait for that
   // work first (nft_rcv_nl_event), ~10 ms here, holding the lock every

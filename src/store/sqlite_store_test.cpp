@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <thread>
+#include <vector>
 
 #include "store/store_contract.hpp"
 
@@ -17,11 +18,23 @@ namespace fs = std::filesystem;
 using contract::Backend;
 using contract::StoreContract;
 
+// Every directory temp_dir() made, removed when the test program ends (the
+// contract tests' stores have no fixture of their own to do it).
+class TempDirs : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    for (const auto& p : made) fs::remove_all(p);
+  }
+  std::vector<fs::path> made;
+};
+TempDirs* const temp_dirs = static_cast<TempDirs*>(::testing::AddGlobalTestEnvironment(new TempDirs));
+
 std::string temp_dir() {
   static std::atomic<int> counter{0};
   fs::path p = fs::temp_directory_path() /
                ("netmod-sqlite-test-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
   fs::remove_all(p);
+  temp_dirs->made.push_back(p);
   return p;
 }
 

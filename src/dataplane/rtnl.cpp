@@ -48,6 +48,17 @@ NlMessage route_message(uint16_t type, uint16_t flags, const Route& r, const cha
   return m;
 }
 
+NlMessage new_neighbour(int ifindex, const net::IpAddress& ip, uint16_t state, uint8_t flags, const std::string& what) {
+  NlMessage m(RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE, what + " " + ip.str());
+  auto* nd = m.put_family_header<ndmsg>();
+  nd->ndm_family = af(ip);
+  nd->ndm_ifindex = ifindex;
+  nd->ndm_state = state;
+  nd->ndm_flags = flags;
+  put_addr(m, NDA_DST, ip);
+  return m;
+}
+
 }  // namespace
 
 std::string mac_str(const Mac& m) {
@@ -149,24 +160,13 @@ NlMessage add_route(const Route& r) { return route_message(RTM_NEWROUTE, NLM_F_C
 NlMessage del_route(const Route& r) { return route_message(RTM_DELROUTE, 0, r, "deleting"); }
 
 NlMessage add_neighbour(int ifindex, const net::IpAddress& ip, const Mac& mac) {
-  NlMessage m(RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE, "adding neighbour " + ip.str());
-  auto* nd = m.put_family_header<ndmsg>();
-  nd->ndm_family = af(ip);
-  nd->ndm_ifindex = ifindex;
-  nd->ndm_state = NUD_PERMANENT;
-  put_addr(m, NDA_DST, ip);
+  NlMessage m = new_neighbour(ifindex, ip, NUD_PERMANENT, 0, "adding neighbour");
   m.put(NDA_LLADDR, mac.data(), mac.size());
   return m;
 }
 
 NlMessage add_proxy_neighbour(int ifindex, const net::IpAddress& ip) {
-  NlMessage m(RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE, "adding proxy neighbour " + ip.str());
-  auto* nd = m.put_family_header<ndmsg>();
-  nd->ndm_family = af(ip);
-  nd->ndm_ifindex = ifindex;
-  nd->ndm_flags = NTF_PROXY;
-  put_addr(m, NDA_DST, ip);
-  return m;
+  return new_neighbour(ifindex, ip, 0, NTF_PROXY, "adding proxy neighbour");
 }
 
 Result<int> link_index(NetlinkSocket& sock, const std::string& name) {

@@ -106,6 +106,7 @@ Result<void> Dataplane::remove_elements(const ruleset::TaskRules& rules) {
   NETMOD_ASSIGN_OR_RETURN(NetlinkSocket * nf, this->nf());
   auto elements = ruleset::task_elements(rules);
   std::vector<NlMessage> all;
+  for (const auto& e : elements) all.push_back(nftnl::del_element(e));
   if (!rules.netgroups.empty()) {
     // The fast path's pending element is there or not (consumed when the
     // fast path went in): added and deleted, it is gone either way.
@@ -114,7 +115,6 @@ Result<void> Dataplane::remove_elements(const ruleset::TaskRules& rules) {
     all.push_back(nftnl::del_element(pending));
     elements.push_back(pending);  // for the one-by-one way below
   }
-  for (const auto& e : ruleset::task_elements(rules)) all.push_back(nftnl::del_element(e));
   nf_release_slow_ = true;
   if (nf->transaction(all)) return ok();
   // Part of them is gone. Retrying element by element would pay a failed

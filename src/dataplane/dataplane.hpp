@@ -67,8 +67,11 @@ class Dataplane {
   Dataplane& operator=(Dataplane&&) noexcept = default;
   // Hands the nf_tables socket to a background holder when this
   // dataplane's transactions left kernel work behind (hook changes), so
-  // the process ends without waiting for it (NetlinkSocket::
-  // release_in_background).
+  // the process ends without waiting for it, and when wire_link left it
+  // work to send (a task's fast path and proxy entry) (NetlinkSocket::
+  // release_in_background). Made for short-lived processes (plugin calls,
+  // the CLI): a long-lived one should keep its dataplane, which does this
+  // once.
   ~Dataplane();
 
   // Wires a task in `task_ns`. All of it or none of it: a failure at any

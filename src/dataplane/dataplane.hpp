@@ -70,8 +70,9 @@ class Dataplane {
   // the process ends without waiting for it, and when wire_link left it
   // work to send (a task's fast path and proxy entry) (NetlinkSocket::
   // release_in_background). Made for short-lived processes (plugin calls,
-  // the CLI): a long-lived one should keep its dataplane, which does this
-  // once.
+  // the CLI), which are all that wire tasks today; a long-lived process
+  // that does will need to send that work itself, when each wire_link
+  // returns.
   ~Dataplane();
 
   // Wires a task in `task_ns`. All of it or none of it: a failure at any

@@ -229,7 +229,7 @@ void Dataplane::add_gateways(std::vector<NlMessage>& msgs, int task_index, bool 
     msgs.push_back(rtnl::add_route({*net::Cidr::parse("0.0.0.0/0"), task_index, gw4, false, false}));
   }
   if (v6) {
-    const auto gw6 = *net::IpAddress::parse(kHostLinkLocal);
+    const auto gw6 = *net::IpAddress::parse(kGatewayV6);
     msgs.push_back(rtnl::add_neighbour(task_index, gw6, kHostMac));
     msgs.push_back(rtnl::add_route({*net::Cidr::parse("::/0"), task_index, gw6, false, false}));
   }
@@ -359,7 +359,7 @@ Result<void> Dataplane::wire_link(const TaskSpec& task, const HostSpec& host, Ne
     // joins at the cost of a walk over all the host's tasks'. It goes with
     // the device if that is gone first.
     std::vector<NlMessage> proxy;
-    proxy.push_back(rtnl::add_proxy_neighbour(host_index, *net::IpAddress::parse(kHostLinkLocal)));
+    proxy.push_back(rtnl::add_proxy_neighbour(host_index, *net::IpAddress::parse(kGatewayV6)));
     deferred_.push_back({nl_.fd(), nl_.request_bytes(proxy)});
   }
   return ok();

@@ -30,7 +30,7 @@ inline constexpr uint32_t kDefaultMtu = 1500;
 // would give; the host end does not take it (it carries no address) but
 // answers for it by proxy NDP.
 inline constexpr rtnl::Mac kHostMac = {0xee, 0xee, 0xee, 0xee, 0xee, 0xee};
-inline constexpr const char* kHostLinkLocal = "fe80::ecee:eeff:feee:eeee";
+inline constexpr const char* kGatewayV6 = "fe80::ecee:eeff:feee:eeee";
 inline constexpr const char* kGatewayV4 = "169.254.1.1";
 inline constexpr const char* kHostIfPrefix = "nm";
 

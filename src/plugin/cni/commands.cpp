@@ -158,7 +158,7 @@ Result<std::string> add(const Invocation& inv) {
   res.interfaces.push_back({inv.ifname, dataplane::rtnl::mac_str(dataplane::task_mac(handle)), inv.netns});
   bool v4 = false, v6 = false;
   for (const auto& a : addrs) {
-    auto gw = *net::IpAddress::parse(a.is_v4() ? dataplane::kGatewayV4 : dataplane::kHostLinkLocal);
+    auto gw = *net::IpAddress::parse(a.is_v4() ? dataplane::kGatewayV4 : dataplane::kGatewayV6);
     res.ips.push_back({a, a.bits(), gw, our_if});
     (a.is_v4() ? v4 : v6) = true;
   }

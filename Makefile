@@ -1,19 +1,35 @@
 # netmod: the two commands a fresh Debian machine needs.
-#   make test   install packages, build, run every test (ctest)
+#   make test   install packages, build (default and Release), run every test
 #   make demo   arrives with the demo issue; see README.md
-# Other targets: deps, build, bench, clean.
+# Other targets: deps, build, build-release, install, uninstall, fuzz,
+# bench, clean.
 
 BUILD ?= build
+BUILD_RELEASE ?= build-release
 JOBS ?= $(shell nproc)
 
+# Where `make install` puts things (DESTDIR prefixes all of them).
+PREFIX ?= /usr/local
+SYSCONFDIR ?= /etc
+# The CNI plugin directory: Debian's runtimes look in /usr/lib/cni, most
+# others in /opt/cni/bin.
+CNI_BIN_DIR ?= $(if $(wildcard /usr/lib/cni),/usr/lib/cni,/opt/cni/bin)
+
+# How long `make fuzz` runs each fuzz target, in seconds.
+FUZZ_SECONDS ?= 60
+
 # Every Debian package the project needs: build, tests and benchmarks.
-DEBS := cmake g++ make pkg-config \
+DEBS := cmake g++ make pkg-config clang libclang-rt-14-dev \
         nlohmann-json3-dev libcli11-dev libsqlite3-dev libmnl-dev libnftables-dev \
         libgtest-dev libgmock-dev libbenchmark-dev \
-        iproute2 nftables util-linux procps iputils-ping netcat-openbsd jq iperf3 sqlite3 \
+        iproute2 nftables iptables util-linux procps iputils-ping netcat-openbsd jq iperf3 sqlite3 \
         containernetworking-plugins hyperfine podman runc busybox-static
 
-.PHONY: deps build test bench demo clean
+# The project's own builds treat warnings as errors; a packager's plain
+# cmake build does not (NETMOD_WERROR is off by default).
+CMAKE_FLAGS := -DNETMOD_WERROR=ON
+
+.PHONY: deps build build-release test install install-files uninstall fuzz bench demo clean
 
 deps:
 	@missing=""; \
@@ -27,11 +43,41 @@ deps:
 	fi
 
 build: deps
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
 	cmake --build $(BUILD) -j$(JOBS)
 
-test: build
+# What a packager builds: optimised, no debug information. Built and its
+# unit tests run by `make test`, so a warning that only -O3 shows fails CI.
+build-release: deps
+	cmake -S . -B $(BUILD_RELEASE) -DCMAKE_BUILD_TYPE=Release -DNETMOD_BENCH=OFF $(CMAKE_FLAGS)
+	cmake --build $(BUILD_RELEASE) -j$(JOBS)
+
+test: build build-release
+	cd $(BUILD_RELEASE) && ctest --output-on-failure -j$(JOBS) -L unit
 	cd $(BUILD) && ctest --output-on-failure -j2
+
+install: build install-files
+
+# Installs what $(BUILD) holds, without building (tests use it with a
+# scratch DESTDIR).
+install-files:
+	@test -x $(BUILD)/netmod || { echo "make install: no $(BUILD)/netmod; run make build first" >&2; exit 1; }
+	install -D -m 0755 $(BUILD)/netmod $(DESTDIR)$(PREFIX)/bin/netmod
+	install -d $(DESTDIR)$(CNI_BIN_DIR)
+	ln -sfn $(PREFIX)/bin/netmod $(DESTDIR)$(CNI_BIN_DIR)/netmod
+	install -D -m 0644 etc/netmod.conf.example $(DESTDIR)$(SYSCONFDIR)/netmod/netmod.conf.example
+
+# Removes exactly what install-files put there (the CNI link only if it
+# still points at this installation); a netmod.conf of the user's stays.
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/netmod
+	if [ "$$(readlink $(DESTDIR)$(CNI_BIN_DIR)/netmod 2>/dev/null)" = "$(PREFIX)/bin/netmod" ]; then \
+	  rm -f $(DESTDIR)$(CNI_BIN_DIR)/netmod; fi
+	rm -f $(DESTDIR)$(SYSCONFDIR)/netmod/netmod.conf.example
+	-rmdir $(DESTDIR)$(SYSCONFDIR)/netmod 2>/dev/null
+
+fuzz: deps
+	bash fuzz/run.sh $(FUZZ_SECONDS)
 
 bench: build
 	bench/run.sh $(BUILD)
@@ -42,4 +88,4 @@ demo:
 	@exit 1
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(BUILD_RELEASE) build-fuzz

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "common/json_text.hpp"
 #include "ipam/names.hpp"
 #include "store/sqlite_store.hpp"
 
@@ -41,7 +42,7 @@ Result<void> check_keys(const json& obj, std::initializer_list<std::string_view>
       if (d < best_d) best_d = d, best = k;
     }
     if (!ok_key) {
-      std::string msg = where + "unknown key \"" + key + "\"";
+      std::string msg = where + "unknown key " + quote(key);
       if (!best.empty()) msg += " (did you mean \"" + std::string(best) + "\"?)";
       return make_error(Errc::invalid_argument, msg);
     }
@@ -50,8 +51,7 @@ Result<void> check_keys(const json& obj, std::initializer_list<std::string_view>
 }
 
 Error type_error(const std::string& where, const std::string& key, const char* expected, const json& got) {
-  return make_error(Errc::invalid_argument,
-                    where + "\"" + key + "\" must be " + expected + ", got " + got.dump());
+  return make_error(Errc::invalid_argument, where + "\"" + key + "\" must be " + expected + ", got " + excerpt(got));
 }
 
 }  // namespace
@@ -60,16 +60,20 @@ std::vector<ipam::PoolSpec> builtin_default_pools() {
   return {{*net::Cidr::parse("10.65.0.0/16")}, {*net::Cidr::parse("fd65:6e6d::/48")}};
 }
 
-Result<Config> parse_config(std::string_view text, const std::string& source) {
+Config default_config() {
+  Config c;
+  c.default_pools = builtin_default_pools();
+  return c;
+}
+
+Result<Config> parse_config(std::string_view text, const std::string& source, const Config& base) {
   std::string where = "config " + source + ": ";
   json doc = json::parse(text, nullptr, false);
   if (doc.is_discarded()) return make_error(Errc::invalid_argument, where + "not valid JSON");
   if (!doc.is_object()) return make_error(Errc::invalid_argument, where + "must be a JSON object");
-  NETMOD_TRY(check_keys(doc, {"datastore", "hostname", "default_pools", "release_cooldown_seconds", "log_file", "mtu"},
-                        where));
-  Config c;
-  c.source = source;
-  c.default_pools = builtin_default_pools();
+  NETMOD_TRY(check_keys(doc, {"datastore", "hostname", "default_pools", "release_cooldown_seconds", "mtu"}, where));
+  Config c = base;
+  c.source = base.source == default_config().source ? source : source + " over " + base.source;
 
   if (doc.contains("datastore")) {
     const json& ds = doc["datastore"];
@@ -80,7 +84,7 @@ Result<Config> parse_config(std::string_view text, const std::string& source) {
       c.datastore.type = ds["type"].get<std::string>();
       if (c.datastore.type != "embedded") {
         return make_error(Errc::invalid_argument,
-                          where + "datastore.type \"" + c.datastore.type + "\" is not supported (use \"embedded\")");
+                          where + "datastore.type " + quote(c.datastore.type) + " is not supported (use \"embedded\")");
       }
     }
     if (ds.contains("path")) {
@@ -147,10 +151,6 @@ Result<Config> parse_config(std::string_view text, const std::string& source) {
     }
     c.mtu = m.get<uint32_t>();
   }
-  if (doc.contains("log_file")) {
-    if (!doc["log_file"].is_string()) return type_error(where, "log_file", "a string", doc["log_file"]);
-    c.log_file = doc["log_file"].get<std::string>();
-  }
   return c;
 }
 
@@ -168,11 +168,7 @@ Result<Config> load_config(const std::optional<std::string>& flag_path,
   }
   std::ifstream in(path);
   if (!in) {
-    if (!must_exist && errno == ENOENT) {
-      Config c;
-      c.default_pools = builtin_default_pools();
-      return c;
-    }
+    if (!must_exist && errno == ENOENT) return default_config();
     return sys_error("cannot read config file " + path);
   }
   std::stringstream ss;

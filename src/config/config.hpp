@@ -10,9 +10,12 @@
 //     "default_pools": [{"cidr": "10.65.0.0/16", "block_size": 26,
 //                        "nat_outgoing": false}],
 //     "release_cooldown_seconds": 30,
-//     "log_file": "/var/log/netmod.log",  // default: stderr
 //     "mtu": 1500                         // task interfaces
 //   }
+//
+// Layers: a CNI network config's keys override the file's, which override
+// the built-in defaults (parse_config's `base`), so the plugin and the CLI
+// find the same datastore.
 #pragma once
 
 #include <functional>
@@ -40,7 +43,6 @@ struct Config {
   std::optional<std::string> hostname;  // validated; nullopt: machine's hostname
   std::vector<ipam::PoolSpec> default_pools;
   int64_t release_cooldown_ms = 30000;
-  std::string log_file;  // empty: stderr
   uint32_t mtu = 1500;   // of task interfaces
   std::string source = "built-in defaults";  // where it came from, for messages
 };
@@ -49,8 +51,12 @@ struct Config {
 // 10.65.0.0/16 and fd65:6e6d::/48, default block sizes.
 std::vector<ipam::PoolSpec> builtin_default_pools();
 
-// Parses a configuration document; `source` names it in errors.
-Result<Config> parse_config(std::string_view json, const std::string& source);
+// The built-in defaults.
+Config default_config();
+
+// Parses a configuration document over `base`: each key the document has
+// replaces base's (datastore keys one by one); `source` names it in errors.
+Result<Config> parse_config(std::string_view json, const std::string& source, const Config& base = default_config());
 
 // Finds and loads the configuration. `getenv` is injected for tests.
 Result<Config> load_config(const std::optional<std::string>& flag_path,

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 namespace netmod::config {
 namespace {
@@ -24,7 +25,7 @@ TEST(Config, DefaultsWhenNothingIsGiven) {
 TEST(Config, ParsesEveryKey) {
   auto c = parse_config(R"({"datastore": {"type": "embedded", "path": "/tmp/x.db", "busy_timeout_ms": 50},
     "hostname": "agent-7", "default_pools": [{"cidr": "10.1.0.0/16", "block_size": 28, "nat_outgoing": true}],
-    "release_cooldown_seconds": 0, "log_file": "/tmp/netmod.log", "mtu": 9000})",
+    "release_cooldown_seconds": 0, "mtu": 9000})",
                         "test");
   ASSERT_TRUE(c) << c.error().message;
   EXPECT_EQ(c->datastore.path, "/tmp/x.db");
@@ -34,7 +35,6 @@ TEST(Config, ParsesEveryKey) {
   EXPECT_EQ(*c->default_pools[0].block_size, 28u);
   EXPECT_TRUE(c->default_pools[0].nat_outgoing);
   EXPECT_EQ(c->release_cooldown_ms, 0);
-  EXPECT_EQ(c->log_file, "/tmp/netmod.log");
   EXPECT_EQ(c->mtu, 9000u);
 }
 
@@ -76,6 +76,41 @@ TEST(Config, LoadOrder) {
   ASSERT_FALSE(missing);
   EXPECT_NE(missing.error().message.find("nope.conf"), std::string::npos);
   fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace netmod::config
+
+namespace netmod::config {
+namespace {
+
+TEST(Config, TheInstalledExampleParses) {
+  std::ifstream in(std::string(NETMOD_SOURCE_DIR) + "/etc/netmod.conf.example");
+  ASSERT_TRUE(in);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto c = parse_config(ss.str(), "netmod.conf.example");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->datastore.path, kDefaultDatastorePath);
+}
+
+TEST(Config, LayersOverABase) {
+  auto file = parse_config(R"({"datastore": {"path": "/srv/netmod.db", "busy_timeout_ms": 200}, "hostname": "h1",
+    "mtu": 9000})", "/etc/netmod/netmod.conf");
+  ASSERT_TRUE(file);
+  // A network config that names only another hostname keeps the file's store.
+  auto net = parse_config(R"({"hostname": "h2"})", "network \"n\"", *file);
+  ASSERT_TRUE(net) << net.error().message;
+  EXPECT_EQ(net->datastore.path, "/srv/netmod.db");
+  EXPECT_EQ(net->datastore.busy_timeout_ms, 200);
+  EXPECT_EQ(*net->hostname, "h2");
+  EXPECT_EQ(net->mtu, 9000u);
+  // Datastore keys override one by one.
+  auto path_only = parse_config(R"({"datastore": {"path": "/tmp/other.db"}})", "network \"n\"", *file);
+  ASSERT_TRUE(path_only);
+  EXPECT_EQ(path_only->datastore.path, "/tmp/other.db");
+  EXPECT_EQ(path_only->datastore.busy_timeout_ms, 200);
+  EXPECT_NE(path_only->source.find("/etc/netmod/netmod.conf"), std::string::npos) << path_only->source;
 }
 
 }  // namespace

@@ -255,10 +255,15 @@ TEST_F(IpamTest, AttributesAreRecorded) {
 TEST_F(IpamTest, RestrictedToNamedPools) {
   ASSERT_TRUE(ipam_.add_pool({cidr("10.1.0.0/24")}));
   ASSERT_TRUE(ipam_.add_pool({cidr("10.2.0.0/24")}));
-  auto r = ipam_.allocate({"u", "h", 1, 0, {}, {cidr("10.2.0.0/24")}});
+  // Named requests: built in a braced temporary, GCC 12 at -O3 warns
+  // (falsely) that the labels map inside may be used uninitialised.
+  AutoRequest req;
+  req.handle = "u", req.host = "h", req.num_v4 = 1, req.pools = {cidr("10.2.0.0/24")};
+  auto r = ipam_.allocate(req);
   ASSERT_TRUE(r);
   EXPECT_TRUE(cidr("10.2.0.0/24").contains(r->v4[0]));
-  auto missing = ipam_.allocate({"u2", "h", 1, 0, {}, {cidr("10.3.0.0/24")}});
+  req.handle = "u2", req.pools = {cidr("10.3.0.0/24")};
+  auto missing = ipam_.allocate(req);
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code, Errc::not_found);
 }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/text.hpp"
+
 namespace netmod::ipam {
 
 namespace {
@@ -11,15 +13,16 @@ bool is_alnum(char c) {
 }
 
 Error bad(std::string_view what, std::string_view text, std::string_view why) {
-  return make_error(Errc::invalid_argument,
-                    "invalid " + std::string(what) + " \"" + std::string(text) + "\": " + std::string(why));
+  std::string msg = "invalid ";
+  msg.append(what).append(" ").append(quote(text)).append(": ").append(why);
+  return make_error(Errc::invalid_argument, std::move(msg));
 }
 
 }  // namespace
 
 Result<std::string> parse_hostname(std::string_view text) {
   if (text.empty()) return make_error(Errc::invalid_argument, "hostname is empty");
-  if (text.size() > 253) return bad("hostname", text.substr(0, 40), "longer than 253 characters");
+  if (text.size() > 253) return bad("hostname", text, "longer than 253 characters");
   for (char c : text) {
     if (!is_alnum(c) && c != '.' && c != '-' && c != '_' && c != ':') {
       return bad("hostname", text, "only letters, digits, '.', '-', '_' and ':' are allowed");
@@ -30,7 +33,7 @@ Result<std::string> parse_hostname(std::string_view text) {
 
 Result<std::string> parse_handle(std::string_view text) {
   if (text.empty()) return make_error(Errc::invalid_argument, "uid is empty");
-  if (text.size() > 255) return bad("uid", text.substr(0, 40), "longer than 255 characters");
+  if (text.size() > 255) return bad("uid", text, "longer than 255 characters");
   for (char c : text) {
     if (c <= ' ' || c > '~') return bad("uid", text, "whitespace and control characters are not allowed");
   }
@@ -39,7 +42,7 @@ Result<std::string> parse_handle(std::string_view text) {
 
 Result<std::string> parse_container_id(std::string_view text) {
   if (text.empty()) return make_error(Errc::invalid_argument, "container id is empty");
-  if (text.size() > 255) return bad("container id", text.substr(0, 40), "longer than 255 characters");
+  if (text.size() > 255) return bad("container id", text, "longer than 255 characters");
   for (char c : text) {
     if (!is_alnum(c) && c != '_' && c != '.' && c != '-') {
       return bad("container id", text, "only letters, digits, '_', '.' and '-' are allowed");

@@ -2,15 +2,16 @@
 
 #include <arpa/inet.h>
 
+#include "common/text.hpp"
+
 namespace netmod::net {
 
 std::string_view family_name(Family f) { return f == Family::v4 ? "IPv4" : "IPv6"; }
 
 Result<IpAddress> IpAddress::parse(std::string_view text) {
+  auto bad = [&] { return make_error(Errc::invalid_argument, std::string("invalid IP address ").append(quote(text))); };
   // inet_pton needs a NUL-terminated string; addresses are short.
-  if (text.empty() || text.size() > 45) {
-    return make_error(Errc::invalid_argument, "invalid IP address \"" + std::string(text) + "\"");
-  }
+  if (text.empty() || text.size() > 45) return bad();
   std::string s(text);
   if (s.find(':') == std::string::npos) {
     in_addr a{};
@@ -25,7 +26,7 @@ Result<IpAddress> IpAddress::parse(std::string_view text) {
       return IpAddress(Family::v6, v);
     }
   }
-  return make_error(Errc::invalid_argument, "invalid IP address \"" + s + "\"");
+  return bad();
 }
 
 IpAddress IpAddress::from_integer(Family family, U128 value) {

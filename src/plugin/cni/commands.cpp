@@ -27,7 +27,13 @@ Result<net::IpAddress> pool_gateway(ipam::Ipam& ipam, const Invocation& inv, con
   NETMOD_ASSIGN_OR_RETURN(auto held, ipam.handle(handle));
   if (held && !held->addresses.empty()) return held->addresses.front();
   bool v4 = pool.family() == net::Family::v4;
-  NETMOD_ASSIGN_OR_RETURN(auto r, ipam.allocate({handle, inv.host, v4 ? 1u : 0u, v4 ? 0u : 1u, {}, {pool.cidr}}));
+  ipam::AutoRequest req;
+  req.handle = handle;
+  req.host = inv.host;
+  req.num_v4 = v4 ? 1 : 0;
+  req.num_v6 = v4 ? 0 : 1;
+  req.pools = {pool.cidr};
+  NETMOD_ASSIGN_OR_RETURN(auto r, ipam.allocate(req));
   return v4 ? r.v4.at(0) : r.v6.at(0);
 }
 

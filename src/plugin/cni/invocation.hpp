@@ -38,7 +38,7 @@ struct Invocation {
 
 Failure fail(Code code, std::string msg);
 std::string env_or(const Getenv& getenv, const char* name);
-Result<config::Config> netmod_config(const nlohmann::json& conf, const std::string& name);
+Result<config::Config> netmod_config(const Getenv& getenv, const nlohmann::json& conf, const std::string& name);
 // Parses environment and config into `inv` (inv.command already set).
 std::optional<Failure> parse_request(const Getenv& getenv, const std::string& input, Invocation& inv);
 

@@ -49,7 +49,7 @@ int run(const Getenv& getenv, std::istream& in, std::ostream& out) {
     return 0;
   }
   if (inv.command == "STATUS") {
-    auto cfg = netmod_config(inv.conf, inv.conf["name"].get<std::string>());
+    auto cfg = netmod_config(getenv, inv.conf, inv.conf["name"].get<std::string>());
     if (!cfg) return respond_error({Code::invalid_config, cfg.error().message, ""});
     auto store = config::open_store(cfg->datastore);
     if (!store) return respond_error({Code::plugin_not_available, store.error().message, ""});

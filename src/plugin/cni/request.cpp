@@ -1,6 +1,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "common/json_text.hpp"
 #include "dataplane/netns.hpp"
 #include "plugin/cni/invocation.hpp"
 
@@ -15,10 +16,13 @@ std::string env_or(const Getenv& getenv, const char* name) {
   return v ? v : "";
 }
 
-// The netmod keys of a network config, validated like netmod.conf.
-Result<config::Config> netmod_config(const json& conf, const std::string& name) {
+// The netmod keys of a network config, validated like netmod.conf, over
+// netmod.conf ($NETMOD_CONFIG, else /etc/netmod/netmod.conf, else the
+// defaults): the plugin finds the store the CLI finds.
+Result<config::Config> netmod_config(const Getenv& getenv, const json& conf, const std::string& name) {
+  NETMOD_ASSIGN_OR_RETURN(config::Config base, config::load_config(std::nullopt, getenv));
   json sub = json::object();
-  for (const char* k : {"datastore", "hostname", "mtu", "log_file"}) {
+  for (const char* k : {"datastore", "hostname", "mtu"}) {
     if (conf.contains(k)) sub[k] = conf[k];
   }
   if (conf.contains("ipam") && conf["ipam"].is_object()) {
@@ -26,7 +30,7 @@ Result<config::Config> netmod_config(const json& conf, const std::string& name) 
       if (conf["ipam"].contains(k)) sub[k] = conf["ipam"][k];
     }
   }
-  return config::parse_config(sub.dump(), "network \"" + name + "\"");
+  return config::parse_config(dump_safely(sub), "network " + quote(name), base);
 }
 
 namespace {
@@ -80,7 +84,7 @@ std::optional<Failure> parse_request(const Getenv& getenv, const std::string& in
   // Another plugin's config naming netmod as its IPAM: address management only.
   inv.ipam_only = conf["type"] != "netmod";
   if (inv.command == "GC") {
-    auto gcfg = netmod_config(conf, conf["name"].get<std::string>());
+    auto gcfg = netmod_config(getenv, conf, conf["name"].get<std::string>());
     if (!gcfg) return fail(Code::invalid_config, gcfg.error().message);
     inv.cfg = *gcfg;
     inv.host = config::effective_hostname(inv.cfg);
@@ -115,7 +119,7 @@ std::optional<Failure> parse_request(const Getenv& getenv, const std::string& in
     }
   }
 
-  auto cfg = netmod_config(conf, conf["name"].get<std::string>());
+  auto cfg = netmod_config(getenv, conf, conf["name"].get<std::string>());
   if (!cfg) return fail(Code::invalid_config, cfg.error().message);
   inv.cfg = *cfg;
   inv.host = config::effective_hostname(inv.cfg);

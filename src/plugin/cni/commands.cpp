@@ -160,6 +160,9 @@ Result<std::string> add(const Invocation& inv) {
 
   AddResult res;
   NETMOD_TRY(merge_prev_result(inv, res));
+  // Both ends of the veth: chained plugins (bandwidth, portmap) find the
+  // host end as the interface without a sandbox.
+  res.interfaces.push_back({rec.host_ifname, dataplane::rtnl::mac_str(dataplane::kHostMac), ""});
   const int our_if = static_cast<int>(res.interfaces.size());
   res.interfaces.push_back({inv.ifname, dataplane::rtnl::mac_str(dataplane::task_mac(handle)), inv.netns});
   bool v4 = false, v6 = false;

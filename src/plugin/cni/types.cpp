@@ -77,10 +77,11 @@ std::string result_json(const std::string& v, const AddResult& r) {
   }
   if (!ifs.empty()) j["interfaces"] = ifs;
   json ips = json::array();
-  bool pre040 = v == "0.3.0" || v == "0.3.1";
+  // 0.3.0 to 0.4.0 give each address its family; 1.0.0 dropped it.
+  const bool with_version = v == "0.3.0" || v == "0.3.1" || v == "0.4.0";
   for (const auto& ip : r.ips) {
     json ji;
-    if (pre040) ji["version"] = ip.address.is_v4() ? "4" : "6";
+    if (with_version) ji["version"] = ip.address.is_v4() ? "4" : "6";
     ji["address"] = cidr_text(ip.address, ip.prefix_len);
     if (ip.gateway) ji["gateway"] = ip.gateway->str();
     if (ip.interface) ji["interface"] = *ip.interface;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 
 namespace netmod::plugin::cni {
@@ -13,37 +14,39 @@ AddResult sample() {
   auto v4 = *net::IpAddress::parse("10.65.0.7");
   auto v6 = *net::IpAddress::parse("fd65:6e6d::7");
   AddResult r;
-  r.interfaces = {{"eth0", "02:00:00:00:00:07", "/var/run/netns/x"}};
-  r.ips = {{v4, 32, net::IpAddress::parse("169.254.1.1").value(), 0},
-           {v6, 128, net::IpAddress::parse("fe80::ecee:eeff:feee:eeee").value(), 0}};
+  r.interfaces = {{"nm0123456789ab", "ee:ee:ee:ee:ee:ee", ""}, {"eth0", "02:00:00:00:00:07", "/var/run/netns/x"}};
+  r.ips = {{v4, 32, net::IpAddress::parse("169.254.1.1").value(), 1},
+           {v6, 128, net::IpAddress::parse("fe80::ecee:eeff:feee:eeee").value(), 1}};
   r.routes = {{*net::Cidr::parse("0.0.0.0/0"), std::nullopt}, {*net::Cidr::parse("::/0"), std::nullopt}};
   return r;
 }
 
-TEST(CniTypes, LegacyResultHasIp4AndIp6) {
-  for (const char* v : {"0.1.0", "0.2.0"}) {
-    json j = json::parse(result_json(v, sample()));
-    EXPECT_EQ(j["cniVersion"], v);
-    EXPECT_EQ(j["ip4"]["ip"], "10.65.0.7/32");
-    EXPECT_EQ(j["ip4"]["gateway"], "169.254.1.1");
-    EXPECT_EQ(j["ip4"]["routes"][0]["dst"], "0.0.0.0/0");
-    EXPECT_EQ(j["ip6"]["ip"], "fd65:6e6d::7/128");
-    EXPECT_FALSE(j.contains("ips"));
-  }
-}
-
-TEST(CniTypes, CurrentResultShapes) {
-  json j030 = json::parse(result_json("0.3.1", sample()));
-  EXPECT_EQ(j030["ips"][0]["version"], "4");
-  EXPECT_EQ(j030["interfaces"][0]["sandbox"], "/var/run/netns/x");
-  for (const char* v : {"0.4.0", "1.0.0", "1.1.0"}) {
-    json j = json::parse(result_json(v, sample()));
-    EXPECT_EQ(j["cniVersion"], v);
-    EXPECT_FALSE(j["ips"][0].contains("version")) << v;  // dropped in 0.4.0
-    EXPECT_EQ(j["ips"][1]["address"], "fd65:6e6d::7/128");
-    EXPECT_EQ(j["ips"][0]["interface"], 0);
-    EXPECT_EQ(j["routes"][1]["dst"], "::/0");
-  }
+// The ADD result of every version, exactly (SPEC.md of each version).
+TEST(CniTypes, GoldenResultOfEveryVersion) {
+  const std::string legacy =
+      R"("ip4":{"ip":"10.65.0.7/32","gateway":"169.254.1.1","routes":[{"dst":"0.0.0.0/0"}]},)"
+      R"("ip6":{"ip":"fd65:6e6d::7/128","gateway":"fe80::ecee:eeff:feee:eeee","routes":[{"dst":"::/0"}]},"dns":{}})";
+  const std::string interfaces =
+      R"("interfaces":[{"name":"nm0123456789ab","mac":"ee:ee:ee:ee:ee:ee"},)"
+      R"({"name":"eth0","mac":"02:00:00:00:00:07","sandbox":"/var/run/netns/x"}],)";
+  const std::string routes = R"("routes":[{"dst":"0.0.0.0/0"},{"dst":"::/0"}],"dns":{}})";
+  const std::string ips_with_version =
+      R"("ips":[{"version":"4","address":"10.65.0.7/32","gateway":"169.254.1.1","interface":1},)"
+      R"({"version":"6","address":"fd65:6e6d::7/128","gateway":"fe80::ecee:eeff:feee:eeee","interface":1}],)";
+  const std::string ips =
+      R"("ips":[{"address":"10.65.0.7/32","gateway":"169.254.1.1","interface":1},)"
+      R"({"address":"fd65:6e6d::7/128","gateway":"fe80::ecee:eeff:feee:eeee","interface":1}],)";
+  const std::map<std::string, std::string> golden = {
+      {"0.1.0", R"({"cniVersion":"0.1.0",)" + legacy},
+      {"0.2.0", R"({"cniVersion":"0.2.0",)" + legacy},
+      {"0.3.0", R"({"cniVersion":"0.3.0",)" + interfaces + ips_with_version + routes},
+      {"0.3.1", R"({"cniVersion":"0.3.1",)" + interfaces + ips_with_version + routes},
+      {"0.4.0", R"({"cniVersion":"0.4.0",)" + interfaces + ips_with_version + routes},
+      {"1.0.0", R"({"cniVersion":"1.0.0",)" + interfaces + ips + routes},
+      {"1.1.0", R"({"cniVersion":"1.1.0",)" + interfaces + ips + routes},
+  };
+  ASSERT_EQ(golden.size(), std::size(kSupportedVersions));
+  for (const auto& [version, want] : golden) EXPECT_EQ(result_json(version, sample()), want) << version;
 }
 
 TEST(CniTypes, VersionAndErrors) {

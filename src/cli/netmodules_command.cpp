@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/context.hpp"
+#include "common/json_text.hpp"
 #include "plugin/netmodules/netmodules.hpp"
 
 namespace netmod::cli {
@@ -17,7 +18,7 @@ void add_netmodules_command(CLI::App& app, Context& ctx, int& exit_code) {
     auto cfg = ctx.load();
     if (!cfg) {
       // The protocol allows nothing but one JSON object on stdout.
-      std::cout << nlohmann::json{{"error", cfg.error().message}}.dump() << std::endl;
+      std::cout << dump_safely(nlohmann::json{{"error", cfg.error().message}}) << std::endl;
       exit_code = 1;
       return;
     }

@@ -10,7 +10,9 @@ std::string_view errc_name(Errc code) {
     case Errc::conflict: return "conflict";
     case Errc::exhausted: return "exhausted";
     case Errc::unavailable: return "unavailable";
+    case Errc::storage: return "datastore error";
     case Errc::corrupt: return "corrupt";
+    case Errc::inconsistent: return "inconsistent";
     case Errc::io: return "i/o error";
     case Errc::unsupported: return "unsupported";
     case Errc::internal: return "internal error";

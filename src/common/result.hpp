@@ -22,7 +22,9 @@ enum class Errc {
   conflict,          // in use by someone else (address held by another handle)
   exhausted,         // no free resource (addresses, blocks)
   unavailable,       // datastore busy or unreachable; retry later
+  storage,           // the datastore cannot be read or written (missing, read-only, full)
   corrupt,           // stored data or a file is not what netmod wrote
+  inconsistent,      // the kernel differs from what was recorded (CNI CHECK)
   io,                // an operating-system call failed (errno kept)
   unsupported,       // not implemented for this input/version
   internal,          // a bug

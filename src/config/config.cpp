@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "common/json_fields.hpp"
 #include "common/json_text.hpp"
 #include "ipam/names.hpp"
 #include "store/sqlite_store.hpp"
@@ -68,8 +69,9 @@ Config default_config() {
 
 Result<Config> parse_config(std::string_view text, const std::string& source, const Config& base) {
   std::string where = "config " + source + ": ";
-  json doc = json::parse(text, nullptr, false);
-  if (doc.is_discarded()) return make_error(Errc::invalid_argument, where + "not valid JSON");
+  auto parsed = parse_json(text, "config " + source);
+  if (!parsed) return std::move(parsed).error();
+  json doc = std::move(*parsed);
   if (!doc.is_object()) return make_error(Errc::invalid_argument, where + "must be a JSON object");
   NETMOD_TRY(check_keys(doc, {"datastore", "hostname", "default_pools", "release_cooldown_seconds", "mtu"}, where));
   Config c = base;
@@ -169,7 +171,9 @@ Result<Config> load_config(const std::optional<std::string>& flag_path,
   std::ifstream in(path);
   if (!in) {
     if (!must_exist && errno == ENOENT) return default_config();
-    return sys_error("cannot read config file " + path);
+    Error e = sys_error("cannot read config file " + path);
+    e.code = Errc::invalid_argument;
+    return e;
   }
   std::stringstream ss;
   ss << in.rdbuf();

@@ -106,6 +106,21 @@ Result<void> Store::view(const UpdateFn& fn) {
   return ok();
 }
 
+Result<void> Store::read(const UpdateFn& fn) {
+  thread_local std::minstd_rand rng(std::random_device{}());
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    OptimisticTx tx(*this);
+    NETMOD_TRY(fn(tx));
+    Txn txn = tx.to_txn();
+    if (!txn.ops.empty()) return make_error(Errc::internal, "write of " + txn.ops.front().key + " in a read");
+    NETMOD_ASSIGN_OR_RETURN(bool unchanged, commit(txn));
+    if (unchanged) return ok();
+    int cap_us = 100 << std::min(attempt, 6);
+    std::this_thread::sleep_for(std::chrono::microseconds(rng() % cap_us));
+  }
+  return make_error(Errc::unavailable, "datastore " + describe() + ": changing too fast for a consistent read; try again");
+}
+
 Result<void> Store::update(const UpdateFn& fn) {
   // Seeded once per thread: std::random_device is a system call.
   thread_local std::minstd_rand rng(std::random_device{}());

@@ -34,7 +34,7 @@ Errc classify(int rc) {
     case SQLITE_PERM:
     case SQLITE_READONLY:
     case SQLITE_IOERR:
-    case SQLITE_FULL: return Errc::io;
+    case SQLITE_FULL: return Errc::storage;
     default: return Errc::internal;
   }
 }
@@ -48,13 +48,19 @@ Result<void> make_parent_dirs(const std::string& path) {
     if (pos != dir.size() && dir[pos] != '/') continue;
     std::string part = dir.substr(0, pos);
     if (mkdir(part.c_str(), 0755) != 0 && errno != EEXIST) {
-      return sys_error("cannot create datastore directory " + part);
+      Error e = sys_error("cannot create datastore directory " + part);
+      e.code = Errc::storage;
+      return e;
     }
   }
   struct stat st {};
-  if (stat(dir.c_str(), &st) != 0) return sys_error("cannot use datastore directory " + dir);
+  if (stat(dir.c_str(), &st) != 0) {
+    Error e = sys_error("cannot use datastore directory " + dir);
+    e.code = Errc::storage;
+    return e;
+  }
   if (!S_ISDIR(st.st_mode)) {
-    return make_error(Errc::io, "cannot use datastore directory " + dir + ": not a directory");
+    return make_error(Errc::storage, "cannot use datastore directory " + dir + ": not a directory");
   }
   return ok();
 }
@@ -244,6 +250,7 @@ int busy_handler(void* arg, int count) {
 // writes go straight to the connection and nothing can conflict.
 class SqliteTx final : public Tx {
  public:
+  // `revision` 0: a read; writes through it are refused, not made.
   SqliteTx(SqliteStore::Conn& conn, int64_t revision) : conn_(conn), revision_(revision) {}
 
   Result<std::optional<KeyValue>> get(std::string_view key) override {
@@ -257,11 +264,13 @@ class SqliteTx final : public Tx {
   void put(std::string_view key, std::string_view value) override {
     if (failed()) return;
     wrote_ = true;
+    if (revision_ == 0) return;
     if (auto r = conn_.put(key, value, revision_); !r) failure_ = std::move(r).error();
   }
   void del(std::string_view key) override {
     if (failed()) return;
     wrote_ = true;
+    if (revision_ == 0) return;
     if (auto r = conn_.del(key); !r) failure_ = std::move(r).error();
   }
 
@@ -403,6 +412,26 @@ Result<bool> SqliteStore::commit(const Txn& txn) {
   NETMOD_TRY(c.exec("COMMIT"));
   rollback.cancel();
   return true;
+}
+
+Result<void> SqliteStore::read(const UpdateFn& fn) {
+  Conn& c = *conn_;
+  NETMOD_TRY(c.exec("BEGIN DEFERRED"));
+  Cleanup end([&c] { sqlite3_exec(c.db, "COMMIT", nullptr, nullptr, nullptr); });
+  SqliteTx tx(c, 0);
+  NETMOD_TRY(fn(tx));
+  if (tx.failed()) return *tx.failure();
+  if (tx.wrote()) return make_error(Errc::internal, "write through a read of datastore " + c.path);
+  return ok();
+}
+
+Result<void> SqliteStore::probe_write() {
+  Conn& c = *conn_;
+  if (sqlite3_db_readonly(c.db, "main") == 1) {
+    return make_error(Errc::storage, "datastore " + c.path + ": the file is read-only");
+  }
+  NETMOD_ASSIGN_OR_RETURN(Cleanup rollback, c.begin_write());
+  return ok();
 }
 
 Result<void> SqliteStore::update(const UpdateFn& fn) {

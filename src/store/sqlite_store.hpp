@@ -52,6 +52,10 @@ class SqliteStore final : public Store {
   Result<std::vector<KeyValue>> list(std::string_view prefix) override;
   Result<bool> commit(const Txn& txn) override;
   Result<void> update(const UpdateFn& fn) override;
+  // One SQLite read transaction: a snapshot of the WAL, no lock taken.
+  Result<void> read(const UpdateFn& fn) override;
+  // Refuses a file opened read-only, and takes and drops the write lock.
+  Result<void> probe_write() override;
   std::string describe() const override { return "embedded:" + options_.path; }
 
   // Internal plumbing shared with the in-transaction view; not for callers.

@@ -126,7 +126,7 @@ TEST_F(SqliteStoreTest, PathThatCannotBeCreatedIsAClearError) {
   std::ofstream(dir_ + "/file") << "x";
   auto s = SqliteStore::open({dir_ + "/file/sub/netmod.db"});
   ASSERT_FALSE(s);
-  EXPECT_EQ(s.error().code, Errc::io);
+  EXPECT_EQ(s.error().code, Errc::storage);
   EXPECT_NE(s.error().message.find("cannot create datastore directory"), std::string::npos)
       << s.error().message;
 }

@@ -86,6 +86,17 @@ class Store {
   // a write through the view is an Errc::internal error.
   Result<void> view(const UpdateFn& fn);
 
+  // Runs `fn` for reading only over one consistent view: every read sees
+  // the store at one revision (what `ipam show` and `ipam check` need
+  // while others write). `fn` may run more than once. The default reads
+  // optimistically and validates every key read with a compare-only
+  // commit; a write through the view is an Errc::internal error.
+  virtual Result<void> read(const UpdateFn& fn);
+
+  // Whether a write could succeed now: the store is open for writing and
+  // its write lock can be had (CNI STATUS). Writes nothing.
+  virtual Result<void> probe_write() { return ok(); }
+
   // A short description for messages: "embedded:/var/lib/netmod/netmod.db".
   virtual std::string describe() const = 0;
 };

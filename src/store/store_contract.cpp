@@ -1,6 +1,7 @@
 // The bodies of the contract tests declared in store_contract.hpp.
 #include "store/store_contract.hpp"
 
+#include <atomic>
 #include <thread>
 #include <vector>
 
@@ -133,6 +134,61 @@ TEST_P(StoreContract, ConcurrentUpdatesAreSerialisable) {
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ((*store_->get("/counter"))->value, std::to_string(kThreads * kIncrements));
 }
+
+}  // namespace
+}  // namespace netmod::store::contract
+
+namespace netmod::store::contract {
+namespace {
+
+// Two keys that every writer changes together (as IPAM changes a block and
+// its handle): a consistent read never sees them disagree.
+TEST_P(StoreContract, ReadSeesOneRevisionWhileOthersWrite) {
+  ASSERT_TRUE(*store_->commit([] {
+    Txn t;
+    t.ops.push_back({Op::Kind::put, "/pair/a", "0"});
+    t.ops.push_back({Op::Kind::put, "/pair/b", "0"});
+    return t;
+  }()));
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    auto other = open_();
+    for (int i = 1; !stop; ++i) {
+      Txn t;
+      t.ops.push_back({Op::Kind::put, "/pair/a", std::to_string(i)});
+      t.ops.push_back({Op::Kind::put, "/pair/b", std::to_string(i)});
+      (void)other->commit(t);
+    }
+  });
+  int mismatches = 0;
+  for (int i = 0; i < 200; ++i) {
+    std::string a, b;
+    auto r = store_->read([&](Tx& tx) -> Result<void> {
+      NETMOD_ASSIGN_OR_RETURN(auto ka, tx.get("/pair/a"));
+      NETMOD_ASSIGN_OR_RETURN(auto list, tx.list("/pair/"));
+      a = ka ? ka->value : "";
+      b = list.size() == 2 ? list[1].value : "";
+      return ok();
+    });
+    ASSERT_TRUE(r) << r.error().message;
+    if (a != b) ++mismatches;
+  }
+  stop = true;
+  writer.join();
+  EXPECT_EQ(mismatches, 0);
+}
+
+TEST_P(StoreContract, ReadRefusesWritesAndChangesNothing) {
+  auto r = store_->read([](Tx& tx) -> Result<void> {
+    tx.put("/written-in-a-read", "x");
+    return ok();
+  });
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::internal);
+  EXPECT_FALSE(store_->get("/written-in-a-read")->has_value());
+}
+
+TEST_P(StoreContract, ProbeWriteOfAWritableStore) { EXPECT_TRUE(store_->probe_write()); }
 
 }  // namespace
 }  // namespace netmod::store::contract

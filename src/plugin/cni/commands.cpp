@@ -53,36 +53,11 @@ Result<std::string> ipam_result(ipam::Ipam& ipam, const Invocation& inv, const s
 
 // In a conflist where netmod is not first, what the plugins before it made
 // is passed on in the result, ahead of netmod's own (SPEC.md, chaining).
-Result<void> merge_prev_result(const Invocation& inv, AddResult& res) {
-  if (!inv.conf.contains("prevResult") || is_legacy(inv.cni_version)) return ok();
-  const json& prev = inv.conf["prevResult"];
-  for (const auto& i : prev.value("interfaces", json::array())) {
-    res.interfaces.push_back({i.value("name", ""), i.value("mac", ""), i.value("sandbox", "")});
-  }
-  for (const auto& ip : prev.value("ips", json::array())) {
-    std::string text = ip.value("address", "");
-    auto slash = text.find('/');
-    auto a = net::IpAddress::parse(text.substr(0, slash));
-    if (!a || slash == std::string::npos) return make_error(Errc::invalid_argument, "prevResult: bad address " + text);
-    ResultIp r{*a, static_cast<unsigned>(std::stoul(text.substr(slash + 1))), std::nullopt, std::nullopt};
-    if (ip.contains("gateway")) {
-      auto gw = net::IpAddress::parse(ip["gateway"].get<std::string>());
-      if (gw) r.gateway = *gw;
-    }
-    if (ip.contains("interface") && ip["interface"].is_number_integer()) r.interface = ip["interface"].get<int>();
-    res.ips.push_back(r);
-  }
-  for (const auto& rt : prev.value("routes", json::array())) {
-    auto dst = net::Cidr::parse(rt.value("dst", ""));
-    if (!dst) return make_error(Errc::invalid_argument, "prevResult: " + dst.error().message);
-    std::optional<net::IpAddress> gw;
-    if (rt.contains("gw")) {
-      auto g = net::IpAddress::parse(rt["gw"].get<std::string>());
-      if (g) gw = *g;
-    }
-    res.routes.push_back({*dst, gw});
-  }
-  return ok();
+void merge_prev_result(const Invocation& inv, AddResult& res) {
+  if (!inv.prev || is_legacy(inv.cni_version)) return;
+  res.interfaces = inv.prev->interfaces;
+  res.ips = inv.prev->ips;
+  res.routes = inv.prev->routes;
 }
 
 }  // namespace
@@ -104,7 +79,7 @@ Result<std::string> add(const Invocation& inv) {
   ipam::Ipam ipam(*store, config::ipam_options(inv.cfg));
   trace_point("store-opened");
   ipam::Attributes attrs = inv.attrs;
-  attrs.labels[kNetworkLabel] = inv.conf["name"].get<std::string>();
+  attrs.labels[kNetworkLabel] = inv.network;
   IsolateParams p;
   p.host = inv.host;
   p.container_id = handle;
@@ -159,7 +134,7 @@ Result<std::string> add(const Invocation& inv) {
   release.cancel();
 
   AddResult res;
-  NETMOD_TRY(merge_prev_result(inv, res));
+  merge_prev_result(inv, res);
   // Both ends of the veth: chained plugins (bandwidth, portmap) find the
   // host end as the interface without a sandbox.
   res.interfaces.push_back({rec.host_ifname, dataplane::rtnl::mac_str(dataplane::kHostMac), ""});
@@ -178,6 +153,7 @@ Result<std::string> add(const Invocation& inv) {
 }
 
 Result<void> del(const Invocation& inv) {
+  if (inv.nothing_to_do) return ok();
   NETMOD_ASSIGN_OR_RETURN(auto store, config::open_store(inv.cfg.datastore));
   ipam::Ipam ipam(*store, config::ipam_options(inv.cfg));
   const std::string id = endpoint_id(inv);
@@ -201,20 +177,11 @@ Result<void> check(const Invocation& inv) {
   NETMOD_ASSIGN_OR_RETURN(auto held, ipam.handle(id));
   if (!held || held->addresses.empty()) return make_error(Errc::not_found, "attachment " + id + " holds no address");
   // prevResult: every address it names must be this attachment's.
-  if (inv.conf.contains("prevResult") && inv.conf["prevResult"].contains("ips")) {
-    const json& prev = inv.conf["prevResult"];
-    for (const auto& ip : prev["ips"]) {
-      // In a chain, other plugins' addresses belong to other interfaces.
-      if (ip.contains("interface") && ip["interface"].is_number_integer() && prev.contains("interfaces")) {
-        size_t idx = ip["interface"].get<size_t>();
-        if (idx < prev["interfaces"].size() && prev["interfaces"][idx].value("name", "") != inv.ifname) continue;
-      }
-      std::string text = ip.value("address", "");
-      auto a = net::IpAddress::parse(text.substr(0, text.find('/')));
-      if (!a) return make_error(Errc::invalid_argument, "prevResult: " + a.error().message);
-      if (std::find(held->addresses.begin(), held->addresses.end(), *a) == held->addresses.end()) {
-        return make_error(Errc::invalid_argument, "prevResult address " + a->str() + " is not held by " + id);
-      }
+  for (const auto& ip : inv.prev->ips) {
+    // In a chain, other plugins' addresses belong to other interfaces.
+    if (ip.interface && inv.prev->interfaces.at(*ip.interface).name != inv.ifname) continue;
+    if (std::find(held->addresses.begin(), held->addresses.end(), ip.address) == held->addresses.end()) {
+      return make_error(Errc::inconsistent, "prevResult address " + ip.address.str() + " is not held by " + id);
     }
   }
   if (inv.ipam_only) return ok();
@@ -253,14 +220,16 @@ Result<void> check(const Invocation& inv) {
   return ok();
 }
 
+Result<void> status(const Invocation& inv) {
+  NETMOD_ASSIGN_OR_RETURN(auto store, config::open_store(inv.cfg.datastore));
+  return store->probe_write();
+}
+
 Result<void> gc(const Invocation& inv) {
   NETMOD_ASSIGN_OR_RETURN(auto store, config::open_store(inv.cfg.datastore));
   ipam::Ipam ipam(*store, config::ipam_options(inv.cfg));
-  std::set<std::string> valid;
-  for (const auto& v : inv.conf.value("cni.dev/valid-attachments", json::array())) {
-    valid.insert(v.value("containerID", "") + ":" + v.value("ifname", ""));
-  }
-  const std::string network = inv.conf["name"].get<std::string>();
+  const std::set<std::string>& valid = inv.valid_attachments;
+  const std::string& network = inv.network;
   NETMOD_ASSIGN_OR_RETURN(auto snap, ipam.snapshot());
   for (const auto& h : snap.handles) {
     auto it = h.attrs.labels.find(kNetworkLabel);

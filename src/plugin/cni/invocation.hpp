@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,7 @@ struct Invocation {
   std::string command;
   std::string cni_version = "1.1.0";
   nlohmann::json conf;
+  std::string network;  // the config's "name"
   std::string container_id;
   std::string ifname;
   std::string netns;
@@ -34,11 +36,20 @@ struct Invocation {
   // Called as the IPAM plugin of another plugin ("ipam": {"type": "netmod"}
   // under "type": "bridge", ...): address management only.
   bool ipam_only = false;
+  // What ADD answered (CHECK, DEL), or what the plugins before netmod in a
+  // chain made (ADD).
+  std::optional<AddResult> prev;
+  // GC: the attachments to keep, as "container-id:ifname".
+  std::set<std::string> valid_attachments;
+  // DEL of an attachment ADD could never have made (a name or config ADD
+  // refuses): nothing to free, success.
+  bool nothing_to_do = false;
 };
 
 Failure fail(Code code, std::string msg);
 std::string env_or(const Getenv& getenv, const char* name);
-Result<config::Config> netmod_config(const Getenv& getenv, const nlohmann::json& conf, const std::string& name);
+// The network config's netmod keys over `base` (netmod.conf).
+Result<config::Config> network_config(const config::Config& base, const nlohmann::json& conf, const std::string& name);
 // Parses environment and config into `inv` (inv.command already set).
 std::optional<Failure> parse_request(const Getenv& getenv, const std::string& input, Invocation& inv);
 
@@ -49,5 +60,7 @@ Result<std::string> add(const Invocation& inv);
 Result<void> del(const Invocation& inv);
 Result<void> check(const Invocation& inv);
 Result<void> gc(const Invocation& inv);
+// STATUS: whether an ADD could succeed now (the datastore can be written).
+Result<void> status(const Invocation& inv);
 
 }  // namespace netmod::plugin::cni::detail

@@ -3,6 +3,7 @@
 // version the runtime asked for. Pure: no state, no kernel.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,8 @@ enum class Code {
   address_exhausted = 101,   // no free address in the pools
   address_in_use = 102,      // a static address is held by another attachment
   kernel_failure = 103,      // netlink or nftables refused a change
+  already_attached = 104,    // ADD of an attachment that exists (DEL it first)
+  check_failed = 105,        // CHECK: the attachment differs from what ADD made
   internal = 199,
 };
 
@@ -72,6 +75,11 @@ struct AddResult {
 
 // Renders a result in the shape of `cni_version`.
 std::string result_json(const std::string& cni_version, const AddResult& r);
+
+// Reads a result of any supported version (a prevResult), in either shape:
+// "ip4"/"ip6" or "interfaces"/"ips"/"routes". Every error names the field
+// and quotes at most a short prefix of it; nothing here throws.
+Result<AddResult> parse_result(const nlohmann::json& result);
 
 std::string version_json(const std::string& cni_version);
 

@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 
+#include "common/json_text.hpp"
+#include "common/text.hpp"
 #include "ipam/ipam.hpp"
 #include "plugin/isolation.hpp"
 #include "plugin/netmodules/request.hpp"
@@ -107,13 +109,20 @@ Environment default_environment(config::Config config) {
 
 int run(std::istream& in, std::ostream& out, const Environment& env) {
   std::string input((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto result = handle(input, env);
+  // The front end's boundary: whatever happens below, the answer is one
+  // JSON object on stdout.
+  Result<json> result = make_error(Errc::internal, "no answer");
+  try {
+    result = handle(input, env);
+  } catch (const std::exception& e) {
+    result = make_error(Errc::internal, std::string("internal error: ") + shorten(e.what()));
+  }
   if (!result) {
-    out << json{{"error", result.error().message}}.dump() << "\n";
+    out << dump_safely(json{{"error", result.error().message}}) << "\n";
     out.flush();
     return 1;
   }
-  out << result->dump() << "\n";
+  out << dump_safely(*result) << "\n";
   out.flush();
   return 0;
 }

@@ -111,3 +111,35 @@ TEST_F(NetmodulesTest, StoreThatCannotOpenIsAnError) {
 
 }  // namespace
 }  // namespace netmod::plugin::netmodules
+
+namespace netmod::plugin::netmodules {
+namespace {
+
+// Inputs that once killed the process (fuzzing): each must be one JSON
+// error object, exit 1, and change nothing.
+TEST_F(NetmodulesTest, BadInputsAreErrorsNeverCrashes) {
+  std::string two_byte;
+  for (int i = 0; i < 130; ++i) two_byte += "\xc3\xa9";
+  const std::vector<std::string> inputs = {
+      std::string(100000, '[') + std::string(100000, ']'),
+      std::string(100000, '{'),
+      R"({"command": "allocate", "args": {"hostname": ")" + two_byte + R"(", "uid": "u", "num_ipv4": 1, "num_ipv6": 0}})",
+      R"({"command": "allocate", "args": {"hostname": "h", "uid": ")" + two_byte + R"(", "num_ipv4": 1, "num_ipv6": 0}})",
+      R"({"command": "cleanup", "args": {"hostname": "h", "container_id": ")" + two_byte + R"("}})",
+      R"({"command": "allocate", "args": {"hostname": "h", "uid": "u", "num_ipv4": 1e300, "num_ipv6": 0}})",
+      R"({"command": "allocate", "args": {"hostname": "h", "uid": "u", "num_ipv4": 1, "num_ipv6": 0, "labels": [{"key": "k", "value": 1}]}})",
+      R"({"command": "reserve", "args": {"hostname": "h", "uid": "u", "ipv4_addrs": [")" + std::string(5000, '1') + R"("]}})",
+      R"({"command": ")" + two_byte + R"(", "args": {}})",
+      "\"\xff\"",
+  };
+  for (const auto& in : inputs) {
+    auto [rc, out] = call(in);
+    EXPECT_EQ(rc, 1) << in.substr(0, 60);
+    ASSERT_TRUE(out.contains("error")) << in.substr(0, 60);
+    EXPECT_LT(out["error"].get<std::string>().size(), 300u) << out.dump();
+  }
+  EXPECT_TRUE(store_->list("/")->empty());
+}
+
+}  // namespace
+}  // namespace netmod::plugin::netmodules

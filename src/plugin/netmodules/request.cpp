@@ -2,6 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_fields.hpp"
+#include "common/json_text.hpp"
+#include "common/text.hpp"
 #include "ipam/ipam.hpp"
 
 namespace netmod::plugin::netmodules {
@@ -22,7 +25,7 @@ class Args {
   Result<std::string> string(const char* key) const {
     if (!has(key)) return invalid(std::string("args.") + key + " is required");
     const json& v = args_[key];
-    if (!v.is_string()) return invalid(std::string("args.") + key + " must be a string, got " + v.dump());
+    if (!v.is_string()) return invalid(std::string("args.") + key + " must be a string, got " + excerpt(v));
     return v.get<std::string>();
   }
 
@@ -32,7 +35,7 @@ class Args {
     if (!v.is_number_integer() || v.get<int64_t>() < 0 ||
         v.get<int64_t>() > static_cast<int64_t>(ipam::kMaxAddressesPerFamily)) {
       return invalid(std::string("args.") + key + " must be an integer from 0 to " +
-                     std::to_string(ipam::kMaxAddressesPerFamily) + ", got " + v.dump());
+                     std::to_string(ipam::kMaxAddressesPerFamily) + ", got " + excerpt(v));
     }
     return static_cast<unsigned>(v.get<int64_t>());
   }
@@ -41,7 +44,7 @@ class Args {
     if (!has(key)) return invalid(std::string("args.") + key + " is required");
     const json& v = args_[key];
     if (!v.is_number_integer() || v.get<int64_t>() <= 0 || v.get<int64_t>() > 0x3fffffff) {
-      return invalid(std::string("args.") + key + " must be a positive process id, got " + v.dump());
+      return invalid(std::string("args.") + key + " must be a positive process id, got " + excerpt(v));
     }
     return static_cast<int>(v.get<int64_t>());
   }
@@ -50,10 +53,10 @@ class Args {
     std::vector<std::string> out;
     if (!has(key)) return out;
     const json& v = args_[key];
-    if (!v.is_array()) return invalid(std::string("args.") + key + " must be a list of strings, got " + v.dump());
+    if (!v.is_array()) return invalid(std::string("args.") + key + " must be a list of strings, got " + excerpt(v));
     for (const json& s : v) {
       if (!s.is_string()) {
-        return invalid(std::string("args.") + key + " must be a list of strings, got element " + s.dump());
+        return invalid(std::string("args.") + key + " must be a list of strings, got element " + excerpt(s));
       }
       out.push_back(s.get<std::string>());
     }
@@ -83,7 +86,7 @@ class Args {
     if (!has("labels")) return out;
     const json& v = args_["labels"];
     auto bad = [&] {
-      return invalid("args.labels must be a list of {\"key\", \"value\"} or an object of strings, got " + v.dump());
+      return invalid("args.labels must be a list of {\"key\", \"value\"} or an object of strings, got " + excerpt(v));
     };
     if (v.is_object()) {
       for (const auto& [k, val] : v.items()) {
@@ -203,8 +206,7 @@ Result<Request> parse_cleanup(const Args& a) {
 }  // namespace
 
 Result<Request> parse_request(std::string_view text) {
-  json doc = json::parse(text, nullptr, false);
-  if (doc.is_discarded()) return invalid("request is not valid JSON");
+  NETMOD_ASSIGN_OR_RETURN(json doc, parse_json(text, "request"));
   if (!doc.is_object()) return invalid("request must be a JSON object");
   if (!doc.contains("command") || !doc["command"].is_string()) {
     return invalid("request needs a \"command\" string");
@@ -219,8 +221,7 @@ Result<Request> parse_request(std::string_view text) {
   if (command == "release") return parse_release(args);
   if (command == "isolate") return parse_isolate(args);
   if (command == "cleanup") return parse_cleanup(args);
-  return invalid("unknown command \"" + command +
-                 "\" (expected allocate, reserve, release, isolate or cleanup)");
+  return invalid("unknown command " + quote(command) + " (expected allocate, reserve, release, isolate or cleanup)");
 }
 
 }  // namespace netmod::plugin::netmodules

@@ -50,9 +50,21 @@ rtnl::Mac task_mac(const std::string& container_id) {
           static_cast<uint8_t>(h >> 8), static_cast<uint8_t>(h)};
 }
 
+std::string parked_ifname(int ifindex) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%s%012x", kParkedIfPrefix, static_cast<unsigned>(ifindex));
+  return buf;
+}
+
 Result<Dataplane> Dataplane::open() {
   NETMOD_ASSIGN_OR_RETURN(NetlinkSocket nl, NetlinkSocket::open());
   return Dataplane(std::move(nl));
+}
+
+Dataplane Dataplane::over(NetlinkSocket rtnl, NetlinkSocket nf) {
+  Dataplane dp(std::move(rtnl));
+  dp.nf_.emplace(std::move(nf));
+  return dp;
 }
 
 Result<NetlinkSocket*> Dataplane::nf() {
@@ -102,7 +114,19 @@ Result<bool> Dataplane::chain_exists(const std::string& chain, bool fast) {
   return std::move(r).error();
 }
 
-Result<void> Dataplane::remove_elements(const ruleset::TaskRules& rules) {
+Result<std::vector<NlMessage>> Dataplane::object_deletions(const std::vector<ruleset::Object>& unused) {
+  NETMOD_ASSIGN_OR_RETURN(NetlinkSocket * nf, this->nf());
+  std::vector<NlMessage> out;
+  for (const auto& o : unused) {
+    NlMessage get = o.chain ? nftnl::get_chain(o.name, o.fast) : nftnl::get_set(o.name, o.fast);
+    auto r = nf->request(get, [](const nlmsghdr*) {});
+    if (!r && r.error().code != Errc::not_found) return std::move(r).error();
+    if (r) out.push_back(o.chain ? nftnl::del_chain(o.name, o.fast) : nftnl::del_set(o.name, o.fast));
+  }
+  return out;
+}
+
+Result<void> Dataplane::remove_elements(const ruleset::TaskRules& rules, const std::vector<ruleset::Object>& unused) {
   NETMOD_ASSIGN_OR_RETURN(NetlinkSocket * nf, this->nf());
   auto elements = ruleset::task_elements(rules);
   std::vector<NlMessage> all;
@@ -115,9 +139,15 @@ Result<void> Dataplane::remove_elements(const ruleset::TaskRules& rules) {
     all.push_back(nftnl::del_element(pending));
     elements.push_back(pending);  // for the one-by-one way below
   }
+  // The objects only this task used go in the same transaction, after the
+  // elements that refer to them.
+  NETMOD_ASSIGN_OR_RETURN(std::vector<NlMessage> objects, object_deletions(unused));
+  const size_t element_count = all.size();
+  for (auto& m : objects) all.push_back(std::move(m));
   nf_release_slow_ = true;
   if (nf->transaction(all)) return ok();
-  // Part of them is gone. Retrying element by element would pay a failed
+  // Part of them is gone, or an object is in use again (a task that just
+  // joined the netgroup). Retrying element by element would pay a failed
   // transaction (an RCU grace period) per missing one: ask which exist,
   // then delete those together.
   std::vector<NlMessage> present;
@@ -125,7 +155,16 @@ Result<void> Dataplane::remove_elements(const ruleset::TaskRules& rules) {
     NlMessage get = nftnl::get_element(e);
     if (nf->request(get, [](const nlmsghdr*) {})) present.push_back(nftnl::del_element(e));
   }
-  return nf->transaction(present);
+  if (all.size() > element_count || present.size() != elements.size()) NETMOD_TRY(nf->transaction(present));
+  // Objects one at a time: one in use stays (reconcile removes it once
+  // its last user is gone).
+  NETMOD_ASSIGN_OR_RETURN(objects, object_deletions(unused));
+  for (auto& m : objects) {
+    std::vector<NlMessage> one;
+    one.push_back(std::move(m));
+    (void)nf->transaction(one);
+  }
+  return ok();
 }
 
 void Dataplane::unhook_fast_path(const std::string& device) {
@@ -365,19 +404,23 @@ Result<void> Dataplane::wire_link(const TaskSpec& task, const HostSpec& host, Ne
   return ok();
 }
 
-Result<bool> Dataplane::isolate_for_removal(const TaskSpec& task) {
+Result<std::optional<std::string>> Dataplane::isolate_for_removal(const TaskSpec& task,
+                                                                  const std::vector<ruleset::Object>& unused, bool park) {
   const std::string host_if = host_ifname(task.container_id);
+  // Three outcomes: found, not found, or an error, after which nothing may
+  // be removed (the caller must not release addresses still on a veth).
   auto current = rtnl::link_index(nl_, host_if);
+  if (!current && current.error().code != Errc::not_found) return std::move(current).error();
   const ruleset::TaskRules rules = rules_of(task);
   trace_point("link-looked-up");
   // Without addresses (no endpoint record: never wired, or its record is
   // gone with the rest) there are no elements to look for.
   if (!task.addresses.empty()) {
-    NETMOD_TRY(remove_elements(rules));
+    NETMOD_TRY(remove_elements(rules, unused));
     if (!task.netgroups.empty()) unhook_fast_path(host_if);
   }
   trace_point("elements-removed");
-  if (!current) return false;
+  if (!current) return std::optional<std::string>();
   std::vector<NlMessage> msgs;
   for (const auto& a : task.addresses) {
     msgs.push_back(rtnl::del_route({net::Cidr::host(a), *current, std::nullopt, false, true}));
@@ -388,8 +431,17 @@ Result<bool> Dataplane::isolate_for_removal(const TaskSpec& task) {
   ifi->ifi_change = IFF_UP;  // flags 0: down
   down.put_str(IFLA_IFNAME, host_if);
   msgs.push_back(std::move(down));
-  NETMOD_TRY(nl_.execute(msgs, [](int err, const NlMessage&) { return err == ESRCH || err == ENODEV; }));
-  return true;
+  std::string name = host_if;
+  if (park) {
+    // Renamed once down (a link that is up cannot be): the name is free
+    // for a new task of the same container at once.
+    name = parked_ifname(*current);
+    msgs.push_back(rtnl::rename_link(*current, name));
+  }
+  NETMOD_TRY(nl_.execute(msgs, [](int err, const NlMessage& m) {
+    return (err == ESRCH || err == ENODEV) && m.header()->nlmsg_type == RTM_DELROUTE;
+  }));
+  return std::optional<std::string>(name);
 }
 
 Result<void> Dataplane::delete_link(const TaskSpec& task) { return delete_link(host_ifname(task.container_id)); }
@@ -400,10 +452,10 @@ Result<void> Dataplane::delete_link(const std::string& name) {
   return nl_.execute(msgs, [](int err, const NlMessage&) { return err == ENODEV; });
 }
 
-Result<void> Dataplane::remove_task(const TaskSpec& task) {
-  NETMOD_ASSIGN_OR_RETURN(bool link, isolate_for_removal(task));
+Result<void> Dataplane::remove_task(const TaskSpec& task, const std::vector<ruleset::Object>& unused) {
+  NETMOD_ASSIGN_OR_RETURN(auto link, isolate_for_removal(task, unused));
   if (!link) return ok();
-  return delete_link(task);
+  return delete_link(*link);
 }
 
 }  // namespace netmod::dataplane

@@ -37,6 +37,11 @@ inline constexpr const char* kHostIfPrefix = "nm";
 // The host end's name for a container: "nm" + 12 hex digits of a hash of
 // the id (14 characters; Linux allows 15).
 std::string host_ifname(const std::string& container_id);
+// The name a host end is parked under until its deletion: "nmx" + the
+// link's index in 12 hex digits (15 characters; unique while it lives, and
+// never a host_ifname(), whose third character is a hex digit).
+std::string parked_ifname(int ifindex);
+inline constexpr const char* kParkedIfPrefix = "nmx";
 // The task end's MAC, locally administered, from the same hash.
 rtnl::Mac task_mac(const std::string& container_id);
 
@@ -63,6 +68,8 @@ class Dataplane {
   // process with no nftables work must not open one), and libnftables is
   // loaded only when a call needs nft syntax (nft()).
   static Result<Dataplane> open();
+  // A dataplane over sockets of the caller's (a fake kernel in tests).
+  static Dataplane over(NetlinkSocket rtnl, NetlinkSocket nf);
   Dataplane(Dataplane&&) noexcept = default;
   Dataplane& operator=(Dataplane&&) noexcept = default;
   // Hands the nf_tables socket to a background holder when this
@@ -99,15 +106,25 @@ class Dataplane {
   Result<NewLink> create_link(const TaskSpec& task, const Netns& task_ns, bool v4, bool v6);
   Result<void> wire_link(const TaskSpec& task, const HostSpec& host, NewLink& link);
 
-  // Removes a task's rules, routes and veth. Succeeds when some or all of
-  // it is already gone.
-  Result<void> remove_task(const TaskSpec& task);
+  // Removes a task's rules, routes and veth, and `unused`: the nftables
+  // objects of netgroups no other task of the host is in
+  // (ruleset::group_objects). Succeeds when some or all of it is already
+  // gone.
+  Result<void> remove_task(const TaskSpec& task, const std::vector<ruleset::Object>& unused = {});
 
   // The first half of remove_task: the task's rules, routes and neighbour
   // entries go, and its host end goes down, so nothing reaches the task
-  // any more. Returns whether the veth still exists (delete_link() then
-  // finishes the job; the kernel's veth deletion is the slow part).
-  Result<bool> isolate_for_removal(const TaskSpec& task);
+  // any more. Returns the name of the veth's host end to delete
+  // (delete_link() then finishes the job; the kernel's veth deletion is
+  // the slow part), or nullopt when there is none. With `park`, the host
+  // end is renamed first (parked_ifname()), so that a new task of the same
+  // container can be wired at once, while the old veth is deleted later.
+  // The host end counts as gone only when the kernel says it does not
+  // exist: any other failure to look it up is an error, before anything
+  // was removed.
+  Result<std::optional<std::string>> isolate_for_removal(const TaskSpec& task,
+                                                         const std::vector<ruleset::Object>& unused = {},
+                                                         bool park = false);
   Result<void> delete_link(const TaskSpec& task);
   Result<void> delete_link(const std::string& host_ifname);
 
@@ -132,9 +149,14 @@ class Dataplane {
   // chain (one netfilter netlink request).
   Result<bool> chain_exists(const std::string& chain, bool fast = false);
   std::string host_commands(const HostSpec& host);
-  // Removes a task's elements in one transaction, or, when part of them is
-  // gone already (a half-done isolate or cleanup), one by one.
-  Result<void> remove_elements(const ruleset::TaskRules& rules);
+  // Removes a task's elements in one transaction with the `unused`
+  // objects, or, when part of them is gone already (a half-done isolate or
+  // cleanup) or an object is in use again, the elements present and then
+  // the objects that can go.
+  Result<void> remove_elements(const ruleset::TaskRules& rules, const std::vector<ruleset::Object>& unused = {});
+  // The `unused` objects that exist (lookups are cheap; a failed
+  // transaction is not).
+  Result<std::vector<NlMessage>> object_deletions(const std::vector<ruleset::Object>& unused);
 
 
   NetlinkSocket nl_;

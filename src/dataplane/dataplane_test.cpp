@@ -24,3 +24,74 @@ TEST(Dataplane, TaskMacIsLocallyAdministeredUnicast) {
 
 }  // namespace
 }  // namespace netmod::dataplane
+
+#include <linux/rtnetlink.h>
+
+#include "dataplane/fake_netlink.hpp"
+
+namespace netmod::dataplane {
+namespace {
+
+TaskSpec wired_task() {
+  TaskSpec t;
+  t.container_id = "c1";
+  t.addresses = {*net::IpAddress::parse("10.65.0.7")};
+  t.netgroups = {"web"};
+  return t;
+}
+
+// Only a definite "no such link" may count as gone: any other failure to
+// look the host end up fails removal before anything was removed.
+TEST(Dataplane, RemovalStopsWhenTheLinkLookupFails) {
+  auto rt = std::make_shared<FakeNetlink::State>();
+  auto nf = std::make_shared<FakeNetlink::State>();
+  rt->script = [](const nlmsghdr* h) {
+    return FakeNetlink::Answer{h->nlmsg_type == RTM_GETLINK ? ENOBUFS : 0, {}};
+  };
+  Dataplane dp = Dataplane::over(FakeNetlink::socket(rt), FakeNetlink::socket(nf, NETLINK_NETFILTER));
+  auto r = dp.isolate_for_removal(wired_task(), {}, true);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("looking up link"), std::string::npos) << r.error().message;
+  EXPECT_EQ(rt->sent.size(), 1u) << "nothing but the lookup";
+  EXPECT_TRUE(nf->sent.empty()) << "no rule was removed";
+}
+
+TEST(Dataplane, RemovalOfAGoneLinkRemovesTheRulesAndSaysSo) {
+  auto rt = std::make_shared<FakeNetlink::State>();
+  auto nf = std::make_shared<FakeNetlink::State>();
+  rt->script = [](const nlmsghdr* h) {
+    return FakeNetlink::Answer{h->nlmsg_type == RTM_GETLINK ? ENODEV : 0, {}};
+  };
+  Dataplane dp = Dataplane::over(FakeNetlink::socket(rt), FakeNetlink::socket(nf, NETLINK_NETFILTER));
+  auto r = dp.isolate_for_removal(wired_task(), {}, true);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_FALSE(*r);
+  EXPECT_FALSE(nf->sent.empty()) << "the task's elements are deleted";
+  EXPECT_TRUE(rt->of_type(RTM_DELROUTE).empty());
+}
+
+TEST(Dataplane, RemovalParksTheHostEndUnderANameOfItsOwn) {
+  auto rt = std::make_shared<FakeNetlink::State>();
+  auto nf = std::make_shared<FakeNetlink::State>();
+  rt->script = [](const nlmsghdr* h) {
+    FakeNetlink::Answer a;
+    if (h->nlmsg_type == RTM_GETLINK) {
+      NlMessage reply(RTM_NEWLINK, 0, "link");
+      auto* ifi = reply.put_family_header<ifinfomsg>();
+      ifi->ifi_index = 42;
+      a.replies.push_back(std::move(reply));
+    }
+    return a;
+  };
+  Dataplane dp = Dataplane::over(FakeNetlink::socket(rt), FakeNetlink::socket(nf, NETLINK_NETFILTER));
+  auto r = dp.isolate_for_removal(wired_task(), {}, true);
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_TRUE(*r);
+  EXPECT_EQ(**r, "nmx00000000002a");
+  EXPECT_EQ(**r, parked_ifname(42));
+  EXPECT_EQ(rt->of_type(RTM_DELROUTE).size(), 1u);
+  EXPECT_EQ(rt->of_type(RTM_NEWLINK).size(), 2u);  // down, then renamed
+}
+
+}  // namespace
+}  // namespace netmod::dataplane

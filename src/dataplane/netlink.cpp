@@ -52,28 +52,48 @@ void NlMessage::end_nest(size_t offset) {
   reinterpret_cast<nlattr*>(buf_.data() + offset)->nla_len = static_cast<uint16_t>(buf_.size() - offset);
 }
 
-NetlinkSocket::NetlinkSocket(mnl_socket* s) : sock_(s), port_(mnl_socket_get_portid(s)) {
-  seq_ = static_cast<uint32_t>(time(nullptr));
-}
+namespace {
 
-NetlinkSocket::NetlinkSocket(NetlinkSocket&& o) noexcept
-    : sock_(std::exchange(o.sock_, nullptr)), port_(o.port_), seq_(o.seq_) {}
+// The kernel: a netlink socket through libmnl.
+class MnlTransport final : public NetlinkTransport {
+ public:
+  explicit MnlTransport(mnl_socket* s) : sock_(s) {}
+  ~MnlTransport() override { close(); }
+  MnlTransport(const MnlTransport&) = delete;
+  MnlTransport& operator=(const MnlTransport&) = delete;
+
+  ssize_t send(const void* buf, size_t len) override { return mnl_socket_sendto(sock_, buf, len); }
+  ssize_t recv(void* buf, size_t len, bool dont_wait) override {
+    if (dont_wait) return ::recv(fd(), buf, len, MSG_DONTWAIT);
+    return mnl_socket_recvfrom(sock_, buf, len);
+  }
+  int fd() const override { return sock_ ? mnl_socket_get_fd(sock_) : -1; }
+  void close() {
+    if (sock_) mnl_socket_close(std::exchange(sock_, nullptr));
+  }
+
+ private:
+  mnl_socket* sock_;
+};
+
+}  // namespace
+
+NetlinkSocket::NetlinkSocket(std::unique_ptr<NetlinkTransport> transport)
+    : transport_(std::move(transport)), seq_(static_cast<uint32_t>(time(nullptr))) {}
+
+NetlinkSocket::NetlinkSocket(NetlinkSocket&& o) noexcept : transport_(std::move(o.transport_)), seq_(o.seq_) {}
 
 NetlinkSocket& NetlinkSocket::operator=(NetlinkSocket&& o) noexcept {
   if (this != &o) {
-    if (sock_) mnl_socket_close(sock_);
-    sock_ = std::exchange(o.sock_, nullptr);
-    port_ = o.port_;
+    transport_ = std::move(o.transport_);
     seq_ = o.seq_;
   }
   return *this;
 }
 
-NetlinkSocket::~NetlinkSocket() {
-  if (sock_) mnl_socket_close(sock_);
-}
+NetlinkSocket::~NetlinkSocket() = default;
 
-int NetlinkSocket::fd() const { return mnl_socket_get_fd(sock_); }
+int NetlinkSocket::fd() const { return transport_ ? transport_->fd() : -1; }
 
 namespace {
 
@@ -125,7 +145,11 @@ int hold(void* arg) {
 }  // namespace
 
 void NetlinkSocket::release_in_background(int hold_seconds, std::vector<Deferred> sends, int delay_ms) {
-  if (!sock_) return;
+  if (!transport_) return;
+  if (fd() < 0) {  // a fake: nothing to hand over
+    transport_.reset();
+    return;
+  }
   // A child process holds the socket. It shares this process's memory
   // instead of copying it: no page tables to copy at the start (a fork
   // cost the caller ~0.15 ms, spawning /bin/sleep ~0.2 ms), and the address
@@ -149,8 +173,7 @@ void NetlinkSocket::release_in_background(int hold_seconds, std::vector<Deferred
   // Without a holder (clone failed) the socket closes here, paying the
   // wait itself.
   (void)clone(hold, slot->stack + sizeof slot->stack, CLONE_VM | SIGCHLD, &slot->holder);
-  mnl_socket_close(sock_);
-  sock_ = nullptr;
+  transport_.reset();
 }
 
 Result<NetlinkSocket> NetlinkSocket::open(int protocol) {
@@ -166,7 +189,7 @@ Result<NetlinkSocket> NetlinkSocket::open(int protocol) {
   int one = 1;
   mnl_socket_setsockopt(s, NETLINK_EXT_ACK, &one, sizeof one);
   mnl_socket_setsockopt(s, NETLINK_CAP_ACK, &one, sizeof one);
-  return NetlinkSocket(s);
+  return NetlinkSocket(std::make_unique<MnlTransport>(s));
 }
 
 namespace {
@@ -196,11 +219,11 @@ Result<void> NetlinkSocket::execute(std::vector<NlMessage>& msgs,
   std::vector<char> batch;
   std::map<uint32_t, const NlMessage*> pending;
   append_requests(msgs, batch, pending);
-  if (mnl_socket_sendto(sock_, batch.data(), batch.size()) < 0) return sys_error("sending netlink batch");
+  if (transport_->send(batch.data(), batch.size()) < 0) return sys_error("sending netlink batch");
   std::optional<Error> first;
   std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE * 4);
   while (!pending.empty()) {
-    ssize_t n = mnl_socket_recvfrom(sock_, buf.data(), buf.size());
+    ssize_t n = transport_->recv(buf.data(), buf.size(), false);
     if (n < 0) return sys_error("receiving netlink acknowledgements");
     auto* h = reinterpret_cast<const nlmsghdr*>(buf.data());
     int len = static_cast<int>(n);
@@ -255,7 +278,7 @@ Result<void> NetlinkSocket::transaction(std::vector<NlMessage>& msgs) {
   if (msgs.empty()) return ok();
   std::map<uint32_t, const NlMessage*> pending;
   std::vector<char> batch = nf_batch(msgs, pending);
-  if (mnl_socket_sendto(sock_, batch.data(), batch.size()) < 0) return sys_error("sending nftables batch");
+  if (transport_->send(batch.data(), batch.size()) < 0) return sys_error("sending nftables batch");
   // The kernel runs the whole batch inside sendmsg() and queues every
   // acknowledgement (success or error) before it returns: read until the
   // socket is empty rather than wait for a count that an aborted batch
@@ -263,7 +286,7 @@ Result<void> NetlinkSocket::transaction(std::vector<NlMessage>& msgs) {
   std::optional<Error> first;
   std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE * 4);
   for (;;) {
-    ssize_t n = recv(mnl_socket_get_fd(sock_), buf.data(), buf.size(), MSG_DONTWAIT);
+    ssize_t n = transport_->recv(buf.data(), buf.size(), true);
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
       return sys_error("receiving nftables acknowledgements");
@@ -293,10 +316,10 @@ Result<void> NetlinkSocket::request(NlMessage& msg, const std::function<void(con
   nlmsghdr* h = msg.header();
   h->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
   h->nlmsg_seq = ++seq_;
-  if (mnl_socket_sendto(sock_, h, h->nlmsg_len) < 0) return sys_error("sending " + msg.what());
+  if (transport_->send(h, h->nlmsg_len) < 0) return sys_error("sending " + msg.what());
   std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE * 4);
   for (;;) {
-    ssize_t n = mnl_socket_recvfrom(sock_, buf.data(), buf.size());
+    ssize_t n = transport_->recv(buf.data(), buf.size(), false);
     if (n < 0) return sys_error("receiving reply to " + msg.what());
     auto* r = reinterpret_cast<const nlmsghdr*>(buf.data());
     int len = static_cast<int>(n);

@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "common/result.hpp"
+#include <sys/types.h>
 
-struct mnl_socket;
+#include "common/result.hpp"
 
 namespace netmod::dataplane {
 
@@ -46,17 +46,33 @@ class NlMessage {
   std::string what_;
 };
 
+// Where a NetlinkSocket's bytes go: a kernel socket, or a fake kernel in
+// unit tests (fake_netlink.hpp), so the code that decides what to send and
+// what an answer means runs without root.
+class NetlinkTransport {
+ public:
+  virtual ~NetlinkTransport() = default;
+  // As send(2) and recv(2): -1 with errno set on failure; with
+  // `dont_wait`, EAGAIN when nothing is queued.
+  virtual ssize_t send(const void* buf, size_t len) = 0;
+  virtual ssize_t recv(void* buf, size_t len, bool dont_wait) = 0;
+  // The kernel socket's descriptor; -1 for a fake.
+  virtual int fd() const = 0;
+};
+
 class NetlinkSocket {
  public:
   // A NETLINK_ROUTE socket in the calling thread's network namespace (it
   // stays bound to that namespace wherever the thread goes afterwards).
   static Result<NetlinkSocket> open(int protocol = NETLINK_ROUTE);
+  // A socket over another transport (tests).
+  explicit NetlinkSocket(std::unique_ptr<NetlinkTransport> transport);
   NetlinkSocket(NetlinkSocket&&) noexcept;
   NetlinkSocket& operator=(NetlinkSocket&&) noexcept;
   ~NetlinkSocket();
 
   int fd() const;
-  bool valid() const { return sock_ != nullptr; }  // false once moved from
+  bool valid() const { return transport_ != nullptr; }  // false once moved from
 
   // Closes the socket by handing it to a background child process that
   // holds it for `hold_seconds` (for short-lived processes, once or twice
@@ -96,15 +112,13 @@ class NetlinkSocket {
   Result<void> request(NlMessage& msg, const std::function<void(const nlmsghdr*)>& on_reply);
 
  private:
-  explicit NetlinkSocket(mnl_socket* s);
   // Numbers each message as a request wanting an ack, files it in
   // `pending` by sequence number and appends it to `batch`.
   void append_requests(std::vector<NlMessage>& msgs, std::vector<char>& batch,
                        std::map<uint32_t, const NlMessage*>& pending);
   // An nfnetlink batch of `msgs`, between its begin and end markers.
   std::vector<char> nf_batch(std::vector<NlMessage>& msgs, std::map<uint32_t, const NlMessage*>& pending);
-  mnl_socket* sock_ = nullptr;
-  uint32_t port_ = 0;
+  std::unique_ptr<NetlinkTransport> transport_;
   uint32_t seq_ = 0;
 };
 

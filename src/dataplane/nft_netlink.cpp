@@ -110,6 +110,27 @@ NlMessage del_fast_hook(const std::string& device) {
   return hook_message(NFT_MSG_DELCHAIN, 0, device, "unhooking the fast path from " + device);
 }
 
+NlMessage get_set(const std::string& set, bool fast) {
+  NlMessage m = message(NFT_MSG_GETSET, 0, "looking up set " + set, fast ? NFPROTO_NETDEV : NFPROTO_INET);
+  m.put_str(NFTA_SET_TABLE, kTableName);
+  m.put_str(NFTA_SET_NAME, set);
+  return m;
+}
+
+NlMessage del_chain(const std::string& chain, bool fast) {
+  NlMessage m = message(NFT_MSG_DELCHAIN, 0, "deleting chain " + chain, fast ? NFPROTO_NETDEV : NFPROTO_INET);
+  m.put_str(NFTA_CHAIN_TABLE, kTableName);
+  m.put_str(NFTA_CHAIN_NAME, chain);
+  return m;
+}
+
+NlMessage del_set(const std::string& set, bool fast) {
+  NlMessage m = message(NFT_MSG_DELSET, NLM_F_NONREC, "deleting set " + set, fast ? NFPROTO_NETDEV : NFPROTO_INET);
+  m.put_str(NFTA_SET_TABLE, kTableName);
+  m.put_str(NFTA_SET_NAME, set);
+  return m;
+}
+
 NlMessage get_chain(const std::string& chain, bool fast) {
   NlMessage m = message(NFT_MSG_GETCHAIN, 0, "looking up chain " + chain, fast ? NFPROTO_NETDEV : NFPROTO_INET);
   m.put_str(NFTA_CHAIN_TABLE, kTableName);

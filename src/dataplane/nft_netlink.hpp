@@ -40,6 +40,17 @@ NlMessage get_element(const ruleset::Element& e);
 // NetlinkSocket::request) when there is none.
 NlMessage get_chain(const std::string& chain, bool fast = false);
 
+// NFT_MSG_GETSET for a set or map of netmod's table (`fast`: the
+// fast-path table): answered ENOENT when there is none.
+NlMessage get_set(const std::string& set, bool fast = false);
+// Deletes a chain of netmod's table with its rules; the kernel refuses
+// (EBUSY) while a verdict element still jumps to it.
+NlMessage del_chain(const std::string& chain, bool fast = false);
+// Deletes a set of netmod's table; the kernel refuses (EBUSY) while it
+// holds an element or a rule uses it (NLM_F_NONREC), so a set another task
+// has just joined is never lost.
+NlMessage del_set(const std::string& set, bool fast = false);
+
 // Hooks the fast-path chain on one more device (NFT_MSG_NEWCHAIN updating
 // its hook's device list), or unhooks it from one (NFT_MSG_DELCHAIN with a
 // device list removes just those hooks; Linux 6.3 and later). The chain

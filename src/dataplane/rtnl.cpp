@@ -142,6 +142,15 @@ NlMessage del_link(const std::string& name) {
   return m;
 }
 
+NlMessage rename_link(int ifindex, const std::string& new_name) {
+  NlMessage m(RTM_NEWLINK, 0, "renaming link " + std::to_string(ifindex) + " to " + new_name);
+  auto* ifi = m.put_family_header<ifinfomsg>();
+  ifi->ifi_family = AF_UNSPEC;
+  ifi->ifi_index = ifindex;
+  m.put_str(IFLA_IFNAME, new_name);
+  return m;
+}
+
 NlMessage add_address(int ifindex, const net::IpAddress& addr, bool nodad) {
   NlMessage m(RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, "adding address " + addr.str());
   auto* ifa = m.put_family_header<ifaddrmsg>();

@@ -31,6 +31,7 @@ NlMessage set_link_group(const std::string& name, uint32_t group);
 // (no link-local address, so no duplicate address detection for it).
 NlMessage set_no_ipv6_address(const std::string& name);
 NlMessage del_link(const std::string& name);
+NlMessage rename_link(int ifindex, const std::string& new_name);
 NlMessage add_address(int ifindex, const net::IpAddress& addr, bool nodad);
 
 struct Route {

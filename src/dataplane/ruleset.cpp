@@ -274,6 +274,19 @@ std::string replace_tasks(const std::vector<TaskRules>& tasks, const std::vector
   return s;
 }
 
-std::string delete_table() { return "delete table " + std::string(kTable) + "\n"; }
+std::vector<Object> group_objects(const std::vector<std::string>& netgroups,
+                                  const std::vector<std::string>& combination) {
+  std::vector<Object> out;
+  if (!combination.empty()) {
+    const std::string chain = combination_chain(combination);
+    if (chain != "c_public") out.push_back({chain, true, false});  // c_isolated has no netgroups
+    out.push_back({fast_chain(combination), true, true});
+  }
+  for (const auto& g : netgroups) {
+    for (auto f : {net::Family::v4, net::Family::v6}) out.push_back({netgroup_set(g, f), false, false});
+    for (auto f : {net::Family::v4, net::Family::v6}) out.push_back({fast_set(g, f), false, true});
+  }
+  return out;
+}
 
 }  // namespace netmod::dataplane::ruleset

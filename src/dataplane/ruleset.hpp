@@ -132,7 +132,17 @@ inline constexpr const char* kFastTaskSets[] = {"to_v4", "to_v6", "dev_v4", "dev
 std::string replace_tasks(const std::vector<TaskRules>& tasks, const std::vector<std::string>& netgroup_sets,
                           bool have_fast, const std::vector<std::string>& fast_sets);
 
-// Deletes the whole table (tests, `netmod reset`).
-std::string delete_table();
+// A chain or set of netmod's tables (`fast`: the fast-path table).
+struct Object {
+  std::string name;
+  bool chain = false;
+  bool fast = false;
+  bool operator==(const Object&) const = default;
+};
+// The objects that exist only for these netgroups and for this exact
+// combination of netgroups (empty: none), chains before the sets their
+// rules use: what goes when the last task of the host in them goes.
+std::vector<Object> group_objects(const std::vector<std::string>& netgroups,
+                                  const std::vector<std::string>& combination);
 
 }  // namespace netmod::dataplane::ruleset

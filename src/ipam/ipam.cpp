@@ -380,29 +380,63 @@ Result<std::vector<net::IpAddress>> Ipam::release_addresses(const std::vector<ne
 Result<std::vector<net::IpAddress>> Ipam::release_handle(const std::string& handle) {
   std::vector<net::IpAddress> out;
   NETMOD_TRY(store_.update([&](store::Tx& tx) -> Result<void> {
-    out.clear();
-    Session s(tx, now());
-    NETMOD_ASSIGN_OR_RETURN(HandleRecord * h, s.existing_handle(handle));
-    if (!h) return ok();
-    NETMOD_ASSIGN_OR_RETURN(auto pools, s.pools());
-    for (const auto& addr : h->addresses) {
-      const Pool* pool = find_pool(pools, addr);
-      if (!pool) continue;  // its pool was removed with --force
-      NETMOD_ASSIGN_OR_RETURN(Block * b, s.block(pool->block_of(addr)));
-      if (!b) continue;
-      uint32_t ord = *b->ordinal_of(addr);
-      const std::string* held = b->owner(ord);
-      if (!held || *held != handle) continue;
-      b->release(ord, s.now());
-      s.mark_dirty(*b);
-      out.push_back(addr);
-    }
-    h->addresses.clear();
-    s.touch_handle(handle);
-    s.flush();
+    NETMOD_ASSIGN_OR_RETURN(out, release_handle(tx, handle));
     return ok();
   }));
   return out;
+}
+
+Result<std::vector<net::IpAddress>> Ipam::release_handle(store::Tx& tx, const std::string& handle) {
+  std::vector<net::IpAddress> out;
+  Session s(tx, now());
+  NETMOD_ASSIGN_OR_RETURN(HandleRecord * h, s.existing_handle(handle));
+  if (!h) return out;
+  NETMOD_ASSIGN_OR_RETURN(auto pools, s.pools());
+  for (const auto& addr : h->addresses) {
+    const Pool* pool = find_pool(pools, addr);
+    if (!pool) continue;  // its pool was removed with --force
+    NETMOD_ASSIGN_OR_RETURN(Block * b, s.block(pool->block_of(addr)));
+    if (!b) continue;
+    uint32_t ord = *b->ordinal_of(addr);
+    const std::string* held = b->owner(ord);
+    if (!held || *held != handle) continue;
+    b->release(ord, s.now());
+    s.mark_dirty(*b);
+    out.push_back(addr);
+  }
+  h->addresses.clear();
+  s.touch_handle(handle);
+  s.flush();
+  return out;
+}
+
+Result<bool> Ipam::rename_handle(store::Tx& tx, const std::string& from, const std::string& to) {
+  Session s(tx, now());
+  NETMOD_ASSIGN_OR_RETURN(HandleRecord * old, s.existing_handle(from));
+  if (!old) return false;
+  NETMOD_ASSIGN_OR_RETURN(HandleRecord * taken, s.existing_handle(to));
+  if (taken) return make_error(Errc::already_exists, "uid " + to + " exists already");
+  NETMOD_ASSIGN_OR_RETURN(auto pools, s.pools());
+  const HandleRecord moved = *old;
+  NETMOD_ASSIGN_OR_RETURN(HandleRecord * h, s.handle(to, moved.host));
+  h->attrs = moved.attrs;
+  for (const auto& addr : moved.addresses) {
+    const Pool* pool = find_pool(pools, addr);
+    if (!pool) continue;  // its pool was removed with --force
+    NETMOD_ASSIGN_OR_RETURN(Block * b, s.block(pool->block_of(addr)));
+    if (!b) continue;
+    uint32_t ord = *b->ordinal_of(addr);
+    const std::string* held = b->owner(ord);
+    if (!held || *held != from) continue;
+    b->assign(ord, to);
+    s.mark_dirty(*b);
+    h->addresses.push_back(addr);
+  }
+  NETMOD_ASSIGN_OR_RETURN(old, s.existing_handle(from));
+  old->addresses.clear();
+  s.touch_handle(from);
+  s.flush();
+  return true;
 }
 
 Result<std::optional<HandleRecord>> Ipam::handle(const std::string& handle) {
@@ -455,8 +489,14 @@ Result<std::vector<net::Cidr>> Ipam::blocks_of(store::Tx& tx, const std::string&
 }
 
 Result<std::vector<AddressRecord>> Ipam::addresses() {
-  NETMOD_ASSIGN_OR_RETURN(auto block_kvs, store_.list(keys::kBlocks));
-  NETMOD_ASSIGN_OR_RETURN(auto handle_kvs, store_.list(keys::kHandles));
+  // Blocks and handles at one revision: an allocation running meanwhile
+  // must not show as an address without its holder's record.
+  std::vector<store::KeyValue> block_kvs, handle_kvs;
+  NETMOD_TRY(store_.read([&](store::Tx& tx) -> Result<void> {
+    NETMOD_ASSIGN_OR_RETURN(block_kvs, tx.list(keys::kBlocks));
+    NETMOD_ASSIGN_OR_RETURN(handle_kvs, tx.list(keys::kHandles));
+    return ok();
+  }));
   std::map<std::string, HandleRecord> handles;
   for (const auto& kv : handle_kvs) {
     std::string name = keys::unescape_segment(std::string_view(kv.key).substr(keys::kHandles.size()));
@@ -481,7 +521,11 @@ Result<std::vector<AddressRecord>> Ipam::addresses() {
 
 Result<Snapshot> Ipam::snapshot() {
   Snapshot snap;
-  NETMOD_ASSIGN_OR_RETURN(auto kvs, store_.list(keys::kRoot));
+  std::vector<store::KeyValue> kvs;
+  NETMOD_TRY(store_.read([&](store::Tx& tx) -> Result<void> {
+    NETMOD_ASSIGN_OR_RETURN(kvs, tx.list(keys::kRoot));
+    return ok();
+  }));
   for (const auto& kv : kvs) {
     std::string_view key = kv.key;
     auto record = [&](auto r) -> bool {

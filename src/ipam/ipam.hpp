@@ -123,6 +123,14 @@ class Ipam {
 
   Result<std::optional<HandleRecord>> handle(const std::string& handle);
 
+  // Files every address of handle `from` under the new handle `to` (which
+  // must not exist), with its host and attributes; `from` is gone after.
+  // A front end that frees an attachment's addresses later (CNI DEL, once
+  // the old interface is gone) parks them under a name of their own, so a
+  // new attachment under the old name is never freed with them. An unknown
+  // `from` moves nothing (returns false).
+  Result<bool> rename_handle(store::Tx& tx, const std::string& from, const std::string& to);
+
   // The same operations inside a caller's store transaction, so that a
   // front end can make them one commit with records of its own (CNI ADD:
   // the existence check, the allocation and the endpoint record). They
@@ -131,6 +139,7 @@ class Ipam {
   Result<Assigned> reserve(store::Tx& tx, const StaticRequest& request);
   Result<void> ensure_pools(store::Tx& tx, const std::vector<net::Cidr>& cidrs);
   Result<std::optional<HandleRecord>> handle(store::Tx& tx, const std::string& handle);
+  Result<std::vector<net::IpAddress>> release_handle(store::Tx& tx, const std::string& handle);
   Result<std::vector<Pool>> pools(store::Tx& tx);
   Result<std::vector<net::Cidr>> blocks_of(store::Tx& tx, const std::string& host);
   // The handle holding `address`; nullopt when it is free or in no pool.

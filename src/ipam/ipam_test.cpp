@@ -334,3 +334,38 @@ TEST_F(IpamTest, HolderAndBlocksOfHost) {
 
 }  // namespace
 }  // namespace netmod::ipam
+
+namespace netmod::ipam {
+namespace {
+
+TEST_F(IpamTest, RenameHandleMovesEveryAddressAndLeavesTheOldNameFree) {
+  Assigned a = alloc("c1:eth0", "h1", 1, 1);
+  ASSERT_TRUE(store_.update([&](store::Tx& tx) -> Result<void> {
+    NETMOD_ASSIGN_OR_RETURN(bool moved, ipam_.rename_handle(tx, "c1:eth0", "c1:eth0@released-1"));
+    EXPECT_TRUE(moved);
+    return ok();
+  }));
+  EXPECT_FALSE(*ipam_.handle("c1:eth0"));
+  auto parked = *ipam_.handle("c1:eth0@released-1");
+  ASSERT_TRUE(parked);
+  EXPECT_EQ(parked->host, "h1");
+  EXPECT_EQ(parked->addresses.size(), 2u);
+  EXPECT_EQ(**ipam_.holder(a.v4.at(0)), "c1:eth0@released-1");
+  // A new attachment under the old name is independent of the parked one.
+  Assigned b = alloc("c1:eth0", "h1", 1);
+  EXPECT_NE(b.v4.at(0), a.v4.at(0));
+  ASSERT_TRUE(ipam_.release_handle("c1:eth0@released-1"));
+  EXPECT_EQ(**ipam_.holder(b.v4.at(0)), "c1:eth0");
+  EXPECT_FALSE(*ipam_.holder(a.v4.at(0)));
+  expect_consistent();
+  // Renaming what does not exist moves nothing; onto a taken name is refused.
+  ASSERT_TRUE(store_.update([&](store::Tx& tx) -> Result<void> {
+    EXPECT_FALSE(*ipam_.rename_handle(tx, "nobody", "x"));
+    auto taken = ipam_.rename_handle(tx, "c1:eth0", "c1:eth0");
+    EXPECT_FALSE(taken);
+    return ok();
+  }));
+}
+
+}  // namespace
+}  // namespace netmod::ipam

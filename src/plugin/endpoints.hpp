@@ -1,12 +1,22 @@
-// Endpoint records: what netmod wired for each task, kept in the store so
-// that cleanup and reconcile work from the store, never from memory (a
-// crash between isolate and cleanup loses nothing).
+// Endpoint records: what netmod wired for each attachment (a net-modules
+// container, or a CNI container id + interface), kept in the store so that
+// cleanup and reconcile work from the store, never from memory (a crash
+// between isolate and cleanup loses nothing).
 //
-//   /netmod/v1/endpoints/<host>/<container-id>
+//   /netmod/v1/endpoints/<host>/<id>
 //       {"container_id", "host", "host_ifname", "task_ifname", "addresses",
-//        "netgroups", "labels", "mtu", "netns", "netns_inode"}
-//   /netmod/v1/endpoint-addresses/<address>   {"host", "container_id"}
+//        "netgroups", "labels", "mtu", "netns", "netns_inode", "routes",
+//        "table"}
+//   /netmod/v1/endpoint-ids/<id>             {"host"}
+//       (index: an attachment is found by its key alone, whatever hostname
+//        a later call names)
+//   /netmod/v1/endpoint-addresses/<address>  {"host", "container_id"}
 //       (index: which endpoint uses an address; one endpoint per address)
+//   /netmod/v1/host-netgroups/<host>/<netgroup>      "<count>"
+//   /netmod/v1/host-combinations/<host>/<g1,g2,...>  "<count>"
+//       (how many endpoints of the host are in a netgroup, or in exactly a
+//        combination of netgroups: when the last one goes, so do the host's
+//        nftables objects for it)
 #pragma once
 
 #include <cstdint>
@@ -15,13 +25,13 @@
 #include <vector>
 
 #include "ipam/names.hpp"
-#include "net/ip_address.hpp"
+#include "net/cidr.hpp"
 #include "store/store.hpp"
 
 namespace netmod::plugin {
 
 struct EndpointRecord {
-  std::string container_id;
+  std::string container_id;  // the attachment's key (CNI: container id ":" interface)
   std::string host;
   std::string host_ifname;
   std::string task_ifname = "eth0";
@@ -31,22 +41,42 @@ struct EndpointRecord {
   uint32_t mtu = 1500;
   std::string netns;          // the namespace path it was wired into
   uint64_t netns_inode = 0;   // to recognise that namespace later
+  // Inside the task, what is routed through this attachment: the default
+  // route of each family for the task's first attachment of that family,
+  // the network's pools for a later one (a task on two networks). A later
+  // one also has a policy routing table of its own (`table`, 0 for none)
+  // holding its default routes, looked up for packets from its addresses,
+  // so answers leave by the interface their question came in on.
+  std::vector<net::Cidr> routes;
+  uint32_t table = 0;
+};
+
+// What removing an endpoint left its host without.
+struct Removed {
+  EndpointRecord record;
+  std::vector<std::string> vanished_netgroups;  // no other endpoint of the host is in these
+  bool combination_vanished = false;            // nor in exactly the record's netgroups
 };
 
 class Endpoints {
  public:
   explicit Endpoints(store::Store& store) : store_(store) {}
 
-  // Files a new endpoint. Errc::already_exists when the container has one
-  // on this host; Errc::conflict when an address is another endpoint's.
+  // Files a new endpoint. Errc::already_exists when one with this key
+  // exists (on any host); Errc::conflict when an address is another
+  // endpoint's.
   Result<void> create(const EndpointRecord& rec);
-  Result<std::optional<EndpointRecord>> get(const std::string& host, const std::string& container_id);
-  // The same inside a caller's store transaction (see Ipam's).
   static Result<void> create(store::Tx& tx, const EndpointRecord& rec);
-  static Result<std::optional<EndpointRecord>> get(store::Tx& tx, const std::string& host,
-                                                   const std::string& container_id);
-  // Removes the record and its address index; absent is not an error.
-  Result<void> remove(const std::string& host, const std::string& container_id);
+  // The endpoint with this key, whatever host it was filed for.
+  Result<std::optional<EndpointRecord>> find(const std::string& id);
+  static Result<std::optional<EndpointRecord>> find(store::Tx& tx, const std::string& id);
+  // Removes the endpoint with this key and its index entries; nullopt when
+  // there was none.
+  Result<std::optional<Removed>> remove(const std::string& id);
+  static Result<std::optional<Removed>> remove(store::Tx& tx, const std::string& id);
+  // What remove() would return, without removing anything.
+  Result<std::optional<Removed>> removal(const std::string& id);
+  static Result<std::optional<Removed>> removal(store::Tx& tx, const std::string& id);
   // Every endpoint of `host`, or of every host when empty.
   Result<std::vector<EndpointRecord>> list(const std::string& host = "");
 

@@ -153,7 +153,7 @@ Result<EndpointRecord> LinkInProgress::finish(store::Store& store, ipam::Ipam& i
   EndpointRecord rec = record(p);
   Endpoints endpoints(store);
   NETMOD_TRY(endpoints.create(rec));
-  Cleanup forget([&] { (void)endpoints.remove(p.host, p.container_id); });
+  Cleanup forget([&] { (void)endpoints.remove(p.container_id); });
   trace_point("endpoint-recorded");
   NETMOD_ASSIGN_OR_RETURN(auto host, host_spec(ipam, p.host));
   NETMOD_TRY(wire(rec, host));
@@ -163,51 +163,84 @@ Result<EndpointRecord> LinkInProgress::finish(store::Store& store, ipam::Ipam& i
 
 namespace {
 
-// What to remove for a container: its record's wiring, or, with no record
-// (never isolated, or a crash before the record was written), whatever
-// veth of its name is left.
-Result<dataplane::TaskSpec> removal_spec(Endpoints& endpoints, const std::string& host,
-                                         const std::string& container_id) {
-  NETMOD_ASSIGN_OR_RETURN(auto rec, endpoints.get(host, container_id));
-  if (rec) return task_spec(*rec);
+// What to remove for an attachment: its record's wiring and the nftables
+// objects only it used, or, with no record (never isolated, or a crash
+// before the record was written), whatever veth of its name is left.
+struct Removal {
   dataplane::TaskSpec spec;
-  spec.container_id = container_id;
-  return spec;
+  std::vector<dataplane::ruleset::Object> unused;
+};
+
+Result<Removal> removal_of(Endpoints& endpoints, const std::string& id) {
+  NETMOD_ASSIGN_OR_RETURN(auto removed, endpoints.removal(id));
+  Removal r;
+  if (!removed) {
+    r.spec.container_id = id;
+    return r;
+  }
+  r.spec = task_spec(removed->record);
+  r.unused = dataplane::ruleset::group_objects(
+      removed->vanished_netgroups,
+      removed->combination_vanished ? removed->record.netgroups : std::vector<std::string>{});
+  return r;
 }
 
 }  // namespace
 
-Result<void> cleanup(store::Store& store, const std::string& host, const std::string& container_id) {
-  Endpoints endpoints(store);
-  NETMOD_ASSIGN_OR_RETURN(dataplane::TaskSpec spec, removal_spec(endpoints, host, container_id));
+Result<void> cleanup(store::Store& store, const std::string& id) {
   NETMOD_ASSIGN_OR_RETURN(dataplane::Dataplane dp, dataplane::Dataplane::open());
-  NETMOD_TRY(dp.remove_task(spec));
-  return endpoints.remove(host, container_id);
+  return cleanup(store, dp, id);
 }
 
-}  // namespace netmod::plugin
-
-namespace netmod::plugin {
-
-Result<bool> cleanup_in_background(store::Store& store, const std::string& host, const std::string& container_id,
-                                   const std::vector<std::string>& reaper_argv) {
+Result<void> cleanup(store::Store& store, dataplane::Dataplane& dp, const std::string& id) {
   Endpoints endpoints(store);
-  NETMOD_ASSIGN_OR_RETURN(dataplane::TaskSpec spec, removal_spec(endpoints, host, container_id));
+  NETMOD_ASSIGN_OR_RETURN(Removal r, removal_of(endpoints, id));
+  NETMOD_TRY(dp.remove_task(r.spec, r.unused));
+  NETMOD_TRY(endpoints.remove(id));
+  return ok();
+}
+
+std::string parked_handle(const std::string& handle, const std::string& parked_link) {
+  return handle + kParkedHandleSeparator + parked_link;
+}
+
+Result<std::optional<std::string>> cleanup_in_background(store::Store& store, ipam::Ipam& ipam,
+                                                         dataplane::Dataplane& dp, const std::string& id,
+                                                         const std::string& handle) {
+  Endpoints endpoints(store);
+  NETMOD_ASSIGN_OR_RETURN(Removal r, removal_of(endpoints, id));
   trace_point("removal-spec-read");
-  NETMOD_ASSIGN_OR_RETURN(dataplane::Dataplane dp, dataplane::Dataplane::open());
-  trace_point("dataplane-opened");
-  NETMOD_ASSIGN_OR_RETURN(bool link, dp.isolate_for_removal(spec));
+  NETMOD_ASSIGN_OR_RETURN(auto link, dp.isolate_for_removal(r.spec, r.unused, /*park=*/true));
   trace_point("task-isolated");
-  NETMOD_TRY(endpoints.remove(host, container_id));
+  // One transaction: the record goes, and the addresses are released, or,
+  // while the old veth exists, parked under a handle of their own (a new
+  // attachment under `handle` is then never freed with them).
+  std::optional<std::string> parked;
+  NETMOD_TRY(store.update([&](store::Tx& tx) -> Result<void> {
+    parked.reset();
+    NETMOD_TRY(Endpoints::remove(tx, id));
+    if (!link) {
+      NETMOD_TRY(ipam.release_handle(tx, handle));
+      return ok();
+    }
+    const std::string name = parked_handle(handle, *link);
+    NETMOD_ASSIGN_OR_RETURN(bool moved, ipam.rename_handle(tx, handle, name));
+    if (moved) parked = name;
+    return ok();
+  }));
   trace_point("endpoint-removed");
-  if (!link) return false;
+  if (!link) return std::optional<std::string>();
+  return link;
+}
+
+Result<void> start_reaper(const std::vector<std::string>& argv_in) {
   std::vector<char*> argv;
-  for (const auto& a : reaper_argv) argv.push_back(const_cast<char*>(a.c_str()));
+  for (const auto& a : argv_in) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   // Double fork: the grandchild is re-parented to init and holds none of
   // the caller's pipes, so the runtime sees DEL finish now.
   pid_t child = fork();
-  if (child < 0) return sys_error("starting the background deletion of " + dataplane::host_ifname(container_id));
+  if (child < 0) return sys_error("starting the background deletion of a veth");
   if (child == 0) {
     setsid();
     if (fork() != 0) _exit(0);
@@ -223,7 +256,7 @@ Result<bool> cleanup_in_background(store::Store& store, const std::string& host,
   int status = 0;
   waitpid(child, &status, 0);
   trace_point("reaper-started");
-  return true;
+  return ok();
 }
 
 }  // namespace netmod::plugin

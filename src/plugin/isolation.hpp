@@ -69,18 +69,30 @@ class LinkInProgress {
   std::unique_ptr<State> s_;
 };
 
-// Unwires and forgets a container. Succeeds for an unknown or half-wired one.
-Result<void> cleanup(store::Store& store, const std::string& host, const std::string& container_id);
+// Unwires and forgets an attachment (net-modules cleanup), found by its
+// key whatever host it was filed for, with the nftables objects only it
+// used. Succeeds for an unknown or half-wired one.
+Result<void> cleanup(store::Store& store, const std::string& id);
+Result<void> cleanup(store::Store& store, dataplane::Dataplane& dp, const std::string& id);
 
 // CNI DEL: the same, except that the veth's deletion (20-35 ms in the
-// kernel) is left to a detached process: the call returns once the task is
-// unreachable and forgotten. `reaper_argv` is run (exec'd, in a process of
-// its own: an SQLite connection must not cross a fork) when the veth still
-// exists; it must delete it and then release the addresses, so none is
-// handed out while its old interface exists. Returns false when there was
-// no veth left, and the caller releases the addresses itself.
-Result<bool> cleanup_in_background(store::Store& store, const std::string& host, const std::string& container_id,
-                                   const std::vector<std::string>& reaper_argv);
+// kernel) is left for later: the task is unreachable and forgotten when
+// this returns. While the old veth exists (renamed, see
+// Dataplane::isolate_for_removal), the IPAM handle's addresses are parked
+// under parked_handle() so that none is handed out again, and a new
+// attachment under `handle` is independent of them. Returns the parked
+// link to delete (then release the parked handle), or nullopt when there
+// was no veth and the addresses were released. Nothing is released when
+// the veth cannot be looked up.
+Result<std::optional<std::string>> cleanup_in_background(store::Store& store, ipam::Ipam& ipam,
+                                                         dataplane::Dataplane& dp, const std::string& id,
+                                                         const std::string& handle);
+// "<handle>@released:<parked link>": the handle parked addresses are held
+// under until their veth is gone.
+inline constexpr const char* kParkedHandleSeparator = "@released:";
+std::string parked_handle(const std::string& handle, const std::string& parked_link);
+// Runs `argv` detached (double fork, no environment, /dev/null for stdio).
+Result<void> start_reaper(const std::vector<std::string>& argv);
 
 dataplane::TaskSpec task_spec(const EndpointRecord& rec);
 

@@ -25,7 +25,7 @@ a1=$(echo "$r1" | jq -r '.ips[0].address' | cut -d/ -f1)
 a2=$(echo "$r2" | jq -r '.ips[0].address' | cut -d/ -f1)
 a3=$(echo "$r3" | jq -r '.ips[0].address' | cut -d/ -f1)
 echo "# c1=$a1 c2=$a2 c3=$a3"
-check "ADD result has the interface in its sandbox" bash -c "echo '$r1' | jq -e '.interfaces[0].sandbox == \"/run/netns/${RUN_ID}-s1\"'"
+check "ADD result lists the host end (no sandbox) and the task end in its sandbox" bash -c "echo '$r1' | jq -e '(.interfaces[0] | has(\"sandbox\") | not) and (.interfaces[0].name | test(\"^nm[0-9a-f]{12}$\")) and .interfaces[1].sandbox == \"/run/netns/${RUN_ID}-s1\" and .ips[0].interface == 1'"
 check "each container has its own address" bash -c "[ '$a1' != '$a2' ] && [ '$a2' != '$a3' ] && [ -n '$a1' ]"
 check "same netgroup: c1 pings c2" ip netns exec "${RUN_ID}-s1" ping -c1 -W1 "$a2"
 check_not "different netgroup: c1 cannot ping c3" ip netns exec "${RUN_ID}-s1" ping -c1 -W1 "$a3"
@@ -43,7 +43,7 @@ check "Mesos DEL without CNI_NETNS (checkpointed config)" cni DEL m1 "" "$(conf 
 sandbox s6
 prev='"prevResult": {"cniVersion": "1.0.0", "interfaces": [{"name": "dummy0", "mac": "02:00:00:00:00:99"}], "ips": [{"address": "192.0.2.99/24", "interface": 0}]}'
 r6=$(cni ADD c6 "${RUN_ID}-s6" "$(conf '["web"]' 1.0.0 ", $prev")") || fail "chained ADD: $r6"
-check "chained ADD passes prevResult on" bash -c "echo '$r6' | jq -e '.interfaces[0].name == \"dummy0\" and .interfaces[1].name == \"eth0\" and .ips[0].address == \"192.0.2.99/24\" and .ips[1].interface == 1'"
+check "chained ADD passes prevResult on" bash -c "echo '$r6' | jq -e '.interfaces[0].name == \"dummy0\" and .interfaces[2].name == \"eth0\" and .ips[0].address == \"192.0.2.99/24\" and .ips[1].interface == 2'"
 check "CHECK of a chained attachment looks at its own interface only" cni CHECK c6 "${RUN_ID}-s6" "$(conf '["web"]' 1.0.0 ", \"prevResult\": $r6")"
 check "DEL c6" cni DEL c6 "${RUN_ID}-s6" "$(conf '["web"]')"
 

@@ -47,7 +47,7 @@ expect_refused "pid in the host's namespace" "$(isolate_req t2 $HOSTPROC "[\"$A2
 expect_refused "no addresses" "$(isolate_req t2 $P2 "[]")" "at least one address"
 expect_refused "address never allocated" "$(isolate_req t2 $P2 '["10.65.0.200"]')" "10.65.0.200 is not allocated"
 expect_refused "address of another task" "$(isolate_req t2 $P2 "[\"$A2\", \"${ADDR4[t1]}\"]")" "belongs to container t1"
-expect_refused "second isolate of a container" "$(isolate_req t1 $P2 "[\"$A2\"]")" "already isolated"
+expect_refused "second isolate of a container" "$(isolate_req t1 $P2 "[\"$A2\"]")" "already attached"
 expect_refused "empty netgroup" "$(isolate_req t2 $P2 "[\"$A2\"]" '[""]')" "netgroup name is empty"
 expect_refused "netgroup too long" "$(isolate_req t2 $P2 "[\"$A2\"]" "[\"$(printf 'g%.0s' $(seq 64))\"]")" "longer than 63"
 expect_refused "netgroup with nft syntax in it" "$(isolate_req t2 $P2 "[\"$A2\"]" '["x } ; flush ruleset ; {"]')" "invalid netgroup"

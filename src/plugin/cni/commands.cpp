@@ -94,7 +94,7 @@ Result<std::string> add(const Invocation& inv) {
   // record and what the host's wiring needs to know.
   NETMOD_TRY(store->update([&](store::Tx& tx) -> Result<void> {
     addrs.clear();
-    NETMOD_ASSIGN_OR_RETURN(auto existing, Endpoints::get(tx, inv.host, handle));
+    NETMOD_ASSIGN_OR_RETURN(auto existing, Endpoints::find(tx, handle));
     NETMOD_ASSIGN_OR_RETURN(auto held, ipam.handle(tx, handle));
     if (existing || (inv.ipam_only && held)) {
       return make_error(Errc::already_exists, "container " + inv.container_id + " already has interface " + inv.ifname);
@@ -121,7 +121,7 @@ Result<std::string> add(const Invocation& inv) {
   }));
   trace_point("allocated");
   Cleanup release([&] {
-    if (!inv.ipam_only) (void)Endpoints(*store).remove(inv.host, handle);
+    if (!inv.ipam_only) (void)Endpoints(*store).remove(handle);
     (void)ipam.release_handle(handle);
   });
   if (inv.ipam_only) {
@@ -157,17 +157,18 @@ Result<void> del(const Invocation& inv) {
   NETMOD_ASSIGN_OR_RETURN(auto store, config::open_store(inv.cfg.datastore));
   ipam::Ipam ipam(*store, config::ipam_options(inv.cfg));
   const std::string id = endpoint_id(inv);
-  if (!inv.ipam_only) {
-    // `netmod reap` deletes the old veth and only then releases the
-    // addresses, so none is handed out while its old interface exists.
-    std::vector<std::string> reaper = {"/proc/self/exe", "reap", "--link", dataplane::host_ifname(id),
-                                       "--datastore", inv.cfg.datastore.path, "--busy-timeout-ms",
-                                       std::to_string(inv.cfg.datastore.busy_timeout_ms), "--release", id};
-    NETMOD_ASSIGN_OR_RETURN(bool deferred, cleanup_in_background(*store, inv.host, id, reaper));
-    if (deferred) return ok();
+  if (inv.ipam_only) {
+    NETMOD_TRY(ipam.release_handle(id));
+    return ok();
   }
-  NETMOD_TRY(ipam.release_handle(id));
-  return ok();
+  NETMOD_ASSIGN_OR_RETURN(dataplane::Dataplane dp, dataplane::Dataplane::open());
+  NETMOD_ASSIGN_OR_RETURN(auto parked, cleanup_in_background(*store, ipam, dp, id, id));
+  if (!parked) return ok();
+  // `netmod reap` deletes the parked veth and only then releases the
+  // parked addresses, so none is handed out while its old interface exists.
+  return start_reaper({"/proc/self/exe", "reap", "--link", *parked, "--datastore", inv.cfg.datastore.path,
+                       "--busy-timeout-ms", std::to_string(inv.cfg.datastore.busy_timeout_ms), "--release",
+                       parked_handle(id, *parked)});
 }
 
 Result<void> check(const Invocation& inv) {
@@ -185,7 +186,7 @@ Result<void> check(const Invocation& inv) {
     }
   }
   if (inv.ipam_only) return ok();
-  NETMOD_ASSIGN_OR_RETURN(auto rec, Endpoints(*store).get(inv.host, id));
+  NETMOD_ASSIGN_OR_RETURN(auto rec, Endpoints(*store).find(id));
   if (!rec) return make_error(Errc::not_found, "attachment " + id + " is not wired on host " + inv.host);
   NETMOD_ASSIGN_OR_RETURN(auto dp, dataplane::Dataplane::open());
   auto host_index = dataplane::rtnl::link_index(dp.netlink(), rec->host_ifname);
@@ -234,7 +235,7 @@ Result<void> gc(const Invocation& inv) {
   for (const auto& h : snap.handles) {
     auto it = h.attrs.labels.find(kNetworkLabel);
     if (it == h.attrs.labels.end() || it->second != network || valid.count(h.handle)) continue;
-    if (!inv.ipam_only) NETMOD_TRY(cleanup(*store, h.host, h.handle));
+    if (!inv.ipam_only) NETMOD_TRY(cleanup(*store, h.handle));
     NETMOD_TRY(ipam.release_handle(h.handle));
   }
   return ok();

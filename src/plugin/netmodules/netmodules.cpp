@@ -76,7 +76,9 @@ class Handler {
   }
 
   Result<json> operator()(const CleanupRequest& r) {
-    NETMOD_TRY(cleanup(store_, r.hostname, r.container_id));
+    // Found by its key: a cleanup naming another host than isolate did
+    // still removes it.
+    NETMOD_TRY(cleanup(store_, r.container_id));
     return json{{"error", nullptr}};
   }
 

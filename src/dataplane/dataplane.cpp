@@ -6,9 +6,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <optional>
+#include <set>
+#include <tuple>
 
 #include "common/cleanup.hpp"
 #include "common/trace.hpp"
+#include "dataplane/kernel_state.hpp"
 #include "dataplane/nft_netlink.hpp"
 #include "dataplane/sysctl.hpp"
 
@@ -187,8 +190,62 @@ Result<void> Dataplane::apply_host(const HostSpec& host) {
   return nl_.execute(msgs);
 }
 
-Result<Dataplane::NewLink> Dataplane::create_link(const TaskSpec& task, const Netns& task_ns, bool v4, bool v6) {
+Result<NetlinkSocket> Dataplane::socket_in(const Netns& ns) {
+  std::optional<NetlinkSocket> sock;
+  NETMOD_TRY(with_netns(ns, [&]() -> Result<void> {
+    NETMOD_ASSIGN_OR_RETURN(NetlinkSocket s, NetlinkSocket::open());
+    sock.emplace(std::move(s));
+    return ok();
+  }));
+  return std::move(*sock);
+}
+
+Result<Placement> place(NetlinkSocket& task_nl, bool v4, bool v6) {
+  Placement where;
+  bool later = false;
+  for (auto [family, want, is_default] : {std::tuple{net::Family::v4, v4, &where.default_v4},
+                                          std::tuple{net::Family::v6, v6, &where.default_v6}}) {
+    if (!want) continue;
+    NETMOD_ASSIGN_OR_RETURN(auto routes, state::routes(task_nl, family));
+    *is_default = std::none_of(routes.begin(), routes.end(), [](const state::Route& r) {
+      return r.dst.prefix_len() == 0 && r.table == RT_TABLE_MAIN;
+    });
+    later = later || !*is_default;
+  }
+  if (!later) return where;
+  // The lowest table of netmod's range no rule of the namespace uses.
+  std::set<uint32_t> used;
+  for (auto family : {net::Family::v4, net::Family::v6}) {
+    NETMOD_ASSIGN_OR_RETURN(auto rules, state::rules(task_nl, family));
+    for (const auto& r : rules) used.insert(r.table);
+  }
+  where.table = kTableBase;
+  while (used.count(where.table)) ++where.table;
+  return where;
+}
+
+std::vector<net::Cidr> task_routes(const Placement& where, const std::vector<net::IpAddress>& addresses,
+                                   const std::vector<net::Cidr>& pools) {
+  std::vector<net::Cidr> out;
+  auto add = [&](const net::Cidr& c) {
+    if (std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+  };
+  for (const auto& a : addresses) {
+    if (a.is_v4() ? where.default_v4 : where.default_v6) {
+      add(*net::Cidr::parse(a.is_v4() ? "0.0.0.0/0" : "::/0"));
+      continue;
+    }
+    for (const auto& p : pools) {
+      if (p.contains(a)) add(p);
+    }
+  }
+  return out;
+}
+
+Result<Dataplane::NewLink> Dataplane::create_link(const TaskSpec& task, const Netns& task_ns, NetlinkSocket task_nl,
+                                                  bool v4, bool v6) {
   const std::string host_if = host_ifname(task.container_id);
+  bool v6_routes = false;
   NETMOD_TRY(ensure_host_sysctls());
   trace_point("host-sysctls-set");
   // The host end is born in netmod's interface group, which makes the
@@ -228,22 +285,21 @@ Result<Dataplane::NewLink> Dataplane::create_link(const TaskSpec& task, const Ne
     // MLD or router solicitation for it.
     (void)sysctl::set("net/ipv6/conf/" + host_if + "/disable_ipv6", "1");
   }
-  // A socket bound to the task's namespace: every step inside the task
-  // goes through it, without switching namespace again.
-  std::optional<NetlinkSocket> task_nl;
-  NETMOD_TRY(with_netns(task_ns, [&]() -> Result<void> {
-    NETMOD_ASSIGN_OR_RETURN(NetlinkSocket s, NetlinkSocket::open());
-    task_nl.emplace(std::move(s));
-    return ok();
-  }));
-  // Inside the task, what needs no address: lo and the veth end up, and
-  // the gateways of the families it will have.
-  NETMOD_ASSIGN_OR_RETURN(int task_index, rtnl::link_index(*task_nl, task.task_ifname));
+  // Inside the task (through `task_nl`, bound to its namespace), what
+  // needs no address: lo and the veth end up, and the routes already in
+  // `task.routes` (the default routes of the families it will have, when
+  // it is the task's first attachment).
+  NETMOD_ASSIGN_OR_RETURN(int task_index, rtnl::link_index(task_nl, task.task_ifname));
+  auto routed = [&](net::Family f) {
+    return std::any_of(task.routes.begin(), task.routes.end(), [&](const net::Cidr& c) { return c.family() == f; });
+  };
+  v4 = v4 && routed(net::Family::v4);
+  v6_routes = v6 && routed(net::Family::v6);
   std::vector<NlMessage> inside;
   inside.push_back(rtnl::set_link_up("lo"));
   inside.push_back(rtnl::set_link_up(task.task_ifname));
-  add_gateways(inside, task_index, v4, v6);
-  NETMOD_TRY(task_nl->execute(inside));
+  add_task_routes(inside, task_index, task, v4, v6_routes);
+  NETMOD_TRY(task_nl.execute(inside));
   // The host end up last: the link gets its carrier now, and the kernel's
   // work for that (a walk over the host's IPv6 routes, in a kernel worker
   // holding the rtnl lock) overlaps the caller's next steps, the nftables
@@ -255,27 +311,50 @@ Result<Dataplane::NewLink> Dataplane::create_link(const TaskSpec& task, const Ne
   NETMOD_TRY(nl_.execute(host));
   undo_link.cancel();
   trace_point("veth-created");
-  return NewLink{host_index, task_index, std::move(*task_nl), v4, v6};
+  return NewLink{host_index, task_index, std::move(task_nl), v4, v6_routes};
 }
 
-void Dataplane::add_gateways(std::vector<NlMessage>& msgs, int task_index, bool v4, bool v6) {
+void Dataplane::add_task_routes(std::vector<NlMessage>& msgs, int task_index, const TaskSpec& task, bool v4, bool v6) {
   // Each gateway gets a permanent neighbour entry, so a task's first
-  // packet waits for no ARP/NDP.
-  if (v4) {
-    const auto gw4 = *net::IpAddress::parse(kGatewayV4);
-    msgs.push_back(rtnl::add_neighbour(task_index, gw4, kHostMac));
-    msgs.push_back(rtnl::add_route({net::Cidr::host(gw4), task_index, std::nullopt, false, true}));
-    msgs.push_back(rtnl::add_route({*net::Cidr::parse("0.0.0.0/0"), task_index, gw4, false, false}));
+  // packet waits for no ARP/NDP. IPv4's is on-link by a /32 route for the
+  // first attachment, and by the onlink flag for every route via it (a
+  // second attachment's /32 to the same address would replace the first's).
+  for (auto family : {net::Family::v4, net::Family::v6}) {
+    const bool is_v4 = family == net::Family::v4;
+    if (!(is_v4 ? v4 : v6)) continue;
+    const auto gw = *net::IpAddress::parse(is_v4 ? kGatewayV4 : kGatewayV6);
+    msgs.push_back(rtnl::add_neighbour(task_index, gw, kHostMac));
+    for (const auto& dst : task.routes) {
+      if (dst.family() != family) continue;
+      if (is_v4 && dst.prefix_len() == 0) {
+        msgs.push_back(rtnl::add_route({net::Cidr::host(gw), task_index, std::nullopt, false, true}));
+      }
+      msgs.push_back(rtnl::add_route({dst, task_index, gw, false, false}));
+    }
+    if (!task.table) continue;
+    // A later attachment: its own table with its default route, and its
+    // addresses' answers sent there.
+    const bool later = std::none_of(task.routes.begin(), task.routes.end(),
+                                    [&](const net::Cidr& c) { return c.family() == family && c.prefix_len() == 0; });
+    if (!later) continue;
+    msgs.push_back(rtnl::add_route({*net::Cidr::parse(is_v4 ? "0.0.0.0/0" : "::/0"), task_index, gw, false, false, task.table}));
+    for (const auto& a : task.addresses) {
+      if (a.family() == family) msgs.push_back(rtnl::add_rule({net::Cidr::host(a), task.table, kRulePriority}));
+    }
   }
-  if (v6) {
-    const auto gw6 = *net::IpAddress::parse(kGatewayV6);
-    msgs.push_back(rtnl::add_neighbour(task_index, gw6, kHostMac));
-    msgs.push_back(rtnl::add_route({*net::Cidr::parse("::/0"), task_index, gw6, false, false}));
-  }
+}
+
+Result<void> Dataplane::remove_task_rules(const TaskSpec& task, NetlinkSocket& task_nl) {
+  if (!task.table) return ok();
+  std::vector<NlMessage> msgs;
+  for (const auto& a : task.addresses) msgs.push_back(rtnl::del_rule({net::Cidr::host(a), task.table, kRulePriority}));
+  return task_nl.execute(msgs, [](int err, const NlMessage&) { return err == ENOENT; });
 }
 
 Result<void> Dataplane::add_task(const TaskSpec& task, const Netns& task_ns, const HostSpec& host) {
-  NETMOD_ASSIGN_OR_RETURN(NewLink link, create_link(task, task_ns, has_family(task.addresses, net::Family::v4),
+  NETMOD_ASSIGN_OR_RETURN(NetlinkSocket task_nl, socket_in(task_ns));
+  NETMOD_ASSIGN_OR_RETURN(NewLink link, create_link(task, task_ns, std::move(task_nl),
+                                                     has_family(task.addresses, net::Family::v4),
                                                      has_family(task.addresses, net::Family::v6)));
   Cleanup undo_link([&] { (void)delete_link(task); });
   NETMOD_TRY(wire_link(task, host, link));
@@ -365,7 +444,7 @@ Result<void> Dataplane::wire_link(const TaskSpec& task, const HostSpec& host, Ne
   {
     std::vector<NlMessage> msgs;
     for (const auto& a : task.addresses) msgs.push_back(rtnl::add_address(link.task_index, a, true));
-    add_gateways(msgs, link.task_index, v4 && !link.v4_ready, v6 && !link.v6_ready);
+    add_task_routes(msgs, link.task_index, task, v4 && !link.v4_ready, v6 && !link.v6_ready);
     NETMOD_TRY(task_nl->execute(msgs));
   }
   trace_point("task-configured");

@@ -45,13 +45,42 @@ inline constexpr const char* kParkedIfPrefix = "nmx";
 // The task end's MAC, locally administered, from the same hash.
 rtnl::Mac task_mac(const std::string& container_id);
 
+// Policy routing of a task's later attachments (a task on two networks):
+// tables from kTableBase up, looked up by rules at kRulePriority (before
+// the main table's 32766).
+inline constexpr uint32_t kTableBase = 0x6e6d0000;
+inline constexpr uint32_t kRulePriority = 0x6e6d;
+
 struct TaskSpec {
   std::string container_id;
   std::string task_ifname = "eth0";
   std::vector<net::IpAddress> addresses;
   std::vector<std::string> netgroups;  // validated, sorted
   uint32_t mtu = kDefaultMtu;
+  // What the task routes through this attachment, via its gateway: the
+  // default route of a family (the task's first attachment of it), or the
+  // pools of the attachment's network (a later one: the first keeps the
+  // default routes). With `table`, a later attachment's default routes are
+  // in that table, and rules send packets from its addresses there, so
+  // answers leave by the interface their question came in on.
+  std::vector<net::Cidr> routes;
+  uint32_t table = 0;
 };
+
+// Where a new attachment's routes go: which families get the default route
+// (none is there yet), and the policy table of the others (0: none needed).
+struct Placement {
+  bool default_v4 = true;
+  bool default_v6 = true;
+  uint32_t table = 0;
+};
+// Reads the task's namespace (through a socket bound to it): its default
+// routes and the tables its rules use.
+Result<Placement> place(NetlinkSocket& task_nl, bool v4, bool v6);
+// A task's routes for its addresses under a placement: the default route
+// of each family placed so, else `pools` of that family.
+std::vector<net::Cidr> task_routes(const Placement& where, const std::vector<net::IpAddress>& addresses,
+                                   const std::vector<net::Cidr>& pools);
 
 // Host-wide state that every task's wiring relies on.
 struct HostSpec {
@@ -98,12 +127,19 @@ class Dataplane {
     int host_index = 0;
     int task_index = 0;
     NetlinkSocket task_nl;  // bound to the task's namespace
-    bool v4_ready = false;  // the task's IPv4 / IPv6 gateway routes exist
+    bool v4_ready = false;  // the task's IPv4 / IPv6 default routes exist
     bool v6_ready = false;
   };
-  // `v4`/`v6`: the families the task will have, whose gateway routes it
-  // can make ahead of the addresses (wire_link makes any others).
-  Result<NewLink> create_link(const TaskSpec& task, const Netns& task_ns, bool v4, bool v6);
+  // `task_nl`: a socket bound to the task's namespace (socket_in()).
+  // `v4`/`v6`: the families the task will have; the routes of those that
+  // `task.routes` names already are made ahead of the addresses
+  // (wire_link makes the others).
+  Result<NewLink> create_link(const TaskSpec& task, const Netns& task_ns, NetlinkSocket task_nl, bool v4, bool v6);
+  // A netlink socket bound to `ns` (the one namespace switch of a wiring).
+  static Result<NetlinkSocket> socket_in(const Netns& ns);
+  // Deletes the rules of a later attachment (task.table) in the task's
+  // namespace; its routes go with its interface.
+  Result<void> remove_task_rules(const TaskSpec& task, NetlinkSocket& task_nl);
   Result<void> wire_link(const TaskSpec& task, const HostSpec& host, NewLink& link);
 
   // Removes a task's rules, routes and veth, and `unused`: the nftables
@@ -143,8 +179,10 @@ class Dataplane {
   explicit Dataplane(NetlinkSocket nl) : nl_(std::move(nl)) {}
   Result<NetlinkSocket*> nf();
   Result<void> ensure_host_sysctls();
-  // The task's static gateway neighbours and its default routes via them.
-  static void add_gateways(std::vector<NlMessage>& msgs, int task_index, bool v4, bool v6);
+  // Inside the task, for the families `v4`/`v6`: the gateway's static
+  // neighbour entry and the task's routes via it (TaskSpec::routes), with
+  // a later attachment's table and rules.
+  static void add_task_routes(std::vector<NlMessage>& msgs, int task_index, const TaskSpec& task, bool v4, bool v6);
   // Whether netmod's table (the fast-path table with `fast`) has this
   // chain (one netfilter netlink request).
   Result<bool> chain_exists(const std::string& chain, bool fast = false);

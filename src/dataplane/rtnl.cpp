@@ -3,6 +3,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/if.h>
 #include <linux/if_addr.h>
+#include <linux/fib_rules.h>
 #include <linux/if_link.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
@@ -35,11 +36,14 @@ NlMessage route_message(uint16_t type, uint16_t flags, const Route& r, const cha
   auto* rt = m.put_family_header<rtmsg>();
   rt->rtm_family = af(r.dst.network());
   rt->rtm_dst_len = static_cast<uint8_t>(r.dst.prefix_len());
-  rt->rtm_table = RT_TABLE_MAIN;
+  // Tables past 255 are named by attribute only.
+  const uint32_t table = r.table ? r.table : static_cast<uint32_t>(RT_TABLE_MAIN);
+  rt->rtm_table = table < 256 ? static_cast<uint8_t>(table) : static_cast<uint8_t>(RT_TABLE_UNSPEC);
   rt->rtm_protocol = kRouteProtocol;
   rt->rtm_scope = r.scope_link ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
   rt->rtm_type = r.blackhole ? RTN_BLACKHOLE : RTN_UNICAST;
   put_addr(m, RTA_DST, r.dst.network());
+  if (table >= 256) m.put_u32(RTA_TABLE, table);
   if (r.oif) m.put_u32(RTA_OIF, static_cast<uint32_t>(r.oif));
   if (r.gateway) {
     put_addr(m, RTA_GATEWAY, *r.gateway);
@@ -167,6 +171,29 @@ NlMessage add_address(int ifindex, const net::IpAddress& addr, bool nodad) {
 NlMessage add_route(const Route& r) { return route_message(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, r, "adding"); }
 
 NlMessage del_route(const Route& r) { return route_message(RTM_DELROUTE, 0, r, "deleting"); }
+
+namespace {
+
+NlMessage rule_message(uint16_t type, uint16_t flags, const Rule& r, const char* verb) {
+  NlMessage m(type, flags, std::string(verb) + " routing rule from " + r.src.str() + " to table " + std::to_string(r.table));
+  auto* fr = m.put_family_header<fib_rule_hdr>();
+  fr->family = af(r.src.network());
+  fr->src_len = static_cast<uint8_t>(r.src.prefix_len());
+  fr->action = FR_ACT_TO_TBL;
+  fr->table = r.table < 256 ? static_cast<uint8_t>(r.table) : static_cast<uint8_t>(RT_TABLE_UNSPEC);
+  put_addr(m, FRA_SRC, r.src.network());
+  m.put_u32(FRA_TABLE, r.table);
+  m.put_u32(FRA_PRIORITY, r.priority);
+  uint8_t proto = kRouteProtocol;
+  m.put(FRA_PROTOCOL, &proto, sizeof proto);
+  return m;
+}
+
+}  // namespace
+
+NlMessage add_rule(const Rule& r) { return rule_message(RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, r, "adding"); }
+
+NlMessage del_rule(const Rule& r) { return rule_message(RTM_DELRULE, 0, r, "deleting"); }
 
 NlMessage add_neighbour(int ifindex, const net::IpAddress& ip, const Mac& mac) {
   NlMessage m = new_neighbour(ifindex, ip, NUD_PERMANENT, 0, "adding neighbour");

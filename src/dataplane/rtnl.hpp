@@ -40,10 +40,23 @@ struct Route {
   std::optional<net::IpAddress> gateway;   // with onlink for 169.254.1.1
   bool blackhole = false;
   bool scope_link = false;
+  uint32_t table = 0;                      // 0: main
 };
 // Adds or replaces (idempotent).
 NlMessage add_route(const Route& r);
 NlMessage del_route(const Route& r);
+// A policy routing rule: packets from `src` look up `table`, at
+// `priority` (before the main table's 32766). Rules netmod adds carry
+// kRouteProtocol.
+struct Rule {
+  net::Cidr src;
+  uint32_t table = 0;
+  uint32_t priority = 0;
+};
+// Adds the rule (EEXIST when an identical one exists).
+NlMessage add_rule(const Rule& r);
+NlMessage del_rule(const Rule& r);
+
 // A permanent neighbour entry (no ARP/NDP needed for it).
 NlMessage add_neighbour(int ifindex, const net::IpAddress& ip, const Mac& mac);
 // A proxy entry: the link answers neighbour solicitations for `ip` (with

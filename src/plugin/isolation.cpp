@@ -16,7 +16,7 @@
 namespace netmod::plugin {
 
 dataplane::TaskSpec task_spec(const EndpointRecord& rec) {
-  return {rec.container_id, rec.task_ifname, rec.addresses, rec.netgroups, rec.mtu};
+  return {rec.container_id, rec.task_ifname, rec.addresses, rec.netgroups, rec.mtu, rec.routes, rec.table};
 }
 
 Result<dataplane::HostSpec> host_spec(ipam::Ipam& ipam, store::Tx& tx, const std::string& host) {
@@ -69,6 +69,7 @@ struct LinkInProgress::State {
   std::string container_id;
   dataplane::Netns task_ns;
   dataplane::Dataplane dp;
+  dataplane::Placement placement;
   dataplane::TaskSpec spec;
   std::thread worker;
   Result<dataplane::Dataplane::NewLink> new_link = make_error(Errc::internal, "the veth was never made");
@@ -96,15 +97,25 @@ Result<LinkInProgress> LinkInProgress::start(const std::string& container_id, co
     return make_error(Errc::invalid_argument, netns_path + " is the host's own network namespace");
   }
   NETMOD_ASSIGN_OR_RETURN(dataplane::Dataplane dp, dataplane::Dataplane::open());
-  auto s = std::unique_ptr<State>(new State{container_id, std::move(task_ns), std::move(dp), {}, {}});
+  // The one switch into the task's namespace: a socket bound to it, which
+  // first tells whether the task has another attachment already (its
+  // default routes stay; this one routes to its own network's pools).
+  NETMOD_ASSIGN_OR_RETURN(dataplane::NetlinkSocket task_nl, dataplane::Dataplane::socket_in(task_ns));
+  NETMOD_ASSIGN_OR_RETURN(dataplane::Placement where, dataplane::place(task_nl, v4, v6));
+  auto s = std::unique_ptr<State>(new State{container_id, std::move(task_ns), std::move(dp), where, {}, {}});
   s->spec.container_id = container_id;
   s->spec.task_ifname = task_ifname;
   s->spec.mtu = mtu;
+  s->spec.table = where.table;
+  const bool v4_now = v4 && where.default_v4, v6_now = v6 && where.default_v6;
+  if (v4_now) s->spec.routes.push_back(*net::Cidr::parse("0.0.0.0/0"));
+  if (v6_now) s->spec.routes.push_back(*net::Cidr::parse("::/0"));
   // The thread touches only the dataplane and the spec until link() joins
   // it; it never switches namespace (the veth's far end is born in the
   // task's namespace by reference to its fd).
   State* st = s.get();
-  auto make_link = [st, v4, v6] { st->new_link = st->dp.create_link(st->spec, st->task_ns, v4, v6); };
+  auto sock = std::make_shared<dataplane::NetlinkSocket>(std::move(task_nl));
+  auto make_link = [st, sock, v4, v6] { st->new_link = st->dp.create_link(st->spec, st->task_ns, std::move(*sock), v4, v6); };
   cpu_set_t others;
   if (!other_cpus(others)) {
     make_link();  // one CPU: nothing to overlap with
@@ -124,7 +135,7 @@ Result<LinkInProgress> LinkInProgress::start(const std::string& container_id, co
   return LinkInProgress(std::move(s));
 }
 
-EndpointRecord LinkInProgress::record(const IsolateParams& p) const {
+EndpointRecord LinkInProgress::record(const IsolateParams& p, const std::vector<net::Cidr>& pools) const {
   EndpointRecord rec;
   rec.container_id = p.container_id;
   rec.host = p.host;
@@ -136,6 +147,8 @@ EndpointRecord LinkInProgress::record(const IsolateParams& p) const {
   rec.mtu = p.mtu;
   rec.netns = p.netns_path;
   rec.netns_inode = s_->task_ns.inode();
+  rec.routes = dataplane::task_routes(s_->placement, p.addresses, pools);
+  rec.table = s_->placement.table;
   return rec;
 }
 
@@ -150,12 +163,14 @@ Result<void> LinkInProgress::wire(const EndpointRecord& rec, const dataplane::Ho
 Result<EndpointRecord> LinkInProgress::finish(store::Store& store, ipam::Ipam& ipam, const IsolateParams& p) {
   // The record first: a second isolate of a container is refused by it
   // (its veth exists, so this call's attempt made nothing).
-  EndpointRecord rec = record(p);
+  NETMOD_ASSIGN_OR_RETURN(auto host, host_spec(ipam, p.host));
+  std::vector<net::Cidr> pools;
+  for (const auto& pool : host.pools) pools.push_back(pool.cidr);
+  EndpointRecord rec = record(p, pools);
   Endpoints endpoints(store);
   NETMOD_TRY(endpoints.create(rec));
   Cleanup forget([&] { (void)endpoints.remove(p.container_id); });
   trace_point("endpoint-recorded");
-  NETMOD_ASSIGN_OR_RETURN(auto host, host_spec(ipam, p.host));
   NETMOD_TRY(wire(rec, host));
   forget.cancel();
   return rec;
@@ -169,7 +184,24 @@ namespace {
 struct Removal {
   dataplane::TaskSpec spec;
   std::vector<dataplane::ruleset::Object> unused;
+  std::string netns;
+  uint64_t netns_inode = 0;
 };
+
+// A later attachment's rules live in the task's namespace (its routes go
+// with its interface): deleted while that namespace exists. A path that
+// is gone, or names another namespace now, has none of them.
+Result<void> remove_task_rules(dataplane::Dataplane& dp, const Removal& r) {
+  if (!r.spec.table || r.netns.empty()) return ok();
+  auto ns = dataplane::Netns::open(r.netns);
+  if (!ns) {
+    if (ns.error().code == Errc::not_found || ns.error().code == Errc::invalid_argument) return ok();
+    return std::move(ns).error();
+  }
+  if (ns->inode() != r.netns_inode) return ok();
+  NETMOD_ASSIGN_OR_RETURN(auto sock, dataplane::Dataplane::socket_in(*ns));
+  return dp.remove_task_rules(r.spec, sock);
+}
 
 Result<Removal> removal_of(Endpoints& endpoints, const std::string& id) {
   NETMOD_ASSIGN_OR_RETURN(auto removed, endpoints.removal(id));
@@ -179,6 +211,8 @@ Result<Removal> removal_of(Endpoints& endpoints, const std::string& id) {
     return r;
   }
   r.spec = task_spec(removed->record);
+  r.netns = removed->record.netns;
+  r.netns_inode = removed->record.netns_inode;
   r.unused = dataplane::ruleset::group_objects(
       removed->vanished_netgroups,
       removed->combination_vanished ? removed->record.netgroups : std::vector<std::string>{});
@@ -195,6 +229,7 @@ Result<void> cleanup(store::Store& store, const std::string& id) {
 Result<void> cleanup(store::Store& store, dataplane::Dataplane& dp, const std::string& id) {
   Endpoints endpoints(store);
   NETMOD_ASSIGN_OR_RETURN(Removal r, removal_of(endpoints, id));
+  NETMOD_TRY(remove_task_rules(dp, r));
   NETMOD_TRY(dp.remove_task(r.spec, r.unused));
   NETMOD_TRY(endpoints.remove(id));
   return ok();
@@ -210,6 +245,7 @@ Result<std::optional<std::string>> cleanup_in_background(store::Store& store, ip
   Endpoints endpoints(store);
   NETMOD_ASSIGN_OR_RETURN(Removal r, removal_of(endpoints, id));
   trace_point("removal-spec-read");
+  NETMOD_TRY(remove_task_rules(dp, r));
   NETMOD_ASSIGN_OR_RETURN(auto link, dp.isolate_for_removal(r.spec, r.unused, /*park=*/true));
   trace_point("task-isolated");
   // One transaction: the record goes, and the addresses are released, or,

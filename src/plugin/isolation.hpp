@@ -58,7 +58,9 @@ class LinkInProgress {
   // finish() for a caller that files the record itself, in a transaction
   // of its own: the record to file, then wire() once it is filed. On
   // failure wire() leaves the record to the caller.
-  EndpointRecord record(const IsolateParams& params) const;
+  // `pools`: every pool (a later attachment routes to those holding its
+  // addresses).
+  EndpointRecord record(const IsolateParams& params, const std::vector<net::Cidr>& pools) const;
   Result<void> wire(const EndpointRecord& rec, const dataplane::HostSpec& host);
 
  private:

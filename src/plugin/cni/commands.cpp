@@ -114,9 +114,15 @@ Result<std::string> add(const Invocation& inv) {
       return make_error(Errc::invalid_argument, "network config asks for no address (assign_ipv4 and assign_ipv6 are false)");
     }
     if (inv.ipam_only) return ok();
-    rec = link->record(p);
-    NETMOD_TRY(Endpoints::create(tx, rec));
     NETMOD_ASSIGN_OR_RETURN(host, host_spec(ipam, tx, inv.host));
+    // A task on two networks routes the second's pools through it: those
+    // named in its config, else the pools of its addresses.
+    std::vector<net::Cidr> pools = inv.pools;
+    if (pools.empty()) {
+      for (const auto& pool : host.pools) pools.push_back(pool.cidr);
+    }
+    rec = link->record(p, pools);
+    NETMOD_TRY(Endpoints::create(tx, rec));
     return ok();
   }));
   trace_point("allocated");
@@ -140,14 +146,12 @@ Result<std::string> add(const Invocation& inv) {
   res.interfaces.push_back({rec.host_ifname, dataplane::rtnl::mac_str(dataplane::kHostMac), ""});
   const int our_if = static_cast<int>(res.interfaces.size());
   res.interfaces.push_back({inv.ifname, dataplane::rtnl::mac_str(dataplane::task_mac(handle)), inv.netns});
-  bool v4 = false, v6 = false;
   for (const auto& a : addrs) {
     auto gw = *net::IpAddress::parse(a.is_v4() ? dataplane::kGatewayV4 : dataplane::kGatewayV6);
     res.ips.push_back({a, a.bits(), gw, our_if});
-    (a.is_v4() ? v4 : v6) = true;
   }
-  if (v4) res.routes.push_back({*net::Cidr::parse("0.0.0.0/0"), std::nullopt});
-  if (v6) res.routes.push_back({*net::Cidr::parse("::/0"), std::nullopt});
+  // The default routes, or for a task's later attachment its network's pools.
+  for (const auto& dst : rec.routes) res.routes.push_back({dst, std::nullopt});
   trace_point("result-built");
   return result_json(inv.cni_version, res);
 }

@@ -170,6 +170,20 @@ Result<void> Dataplane::remove_elements(const ruleset::TaskRules& rules, const s
   return ok();
 }
 
+Result<std::vector<ruleset::Element>> Dataplane::missing_elements(const ruleset::TaskRules& rules) {
+  NETMOD_ASSIGN_OR_RETURN(NetlinkSocket * nf, this->nf());
+  std::vector<ruleset::Element> out;
+  for (const auto& e : ruleset::task_elements(rules)) {
+    if (e.fast) continue;
+    NlMessage get = nftnl::get_element(e);
+    auto r = nf->request(get, [](const nlmsghdr*) {});
+    if (r) continue;
+    if (r.error().code != Errc::not_found) return std::move(r).error();
+    out.push_back(e);
+  }
+  return out;
+}
+
 void Dataplane::unhook_fast_path(const std::string& device) {
   // Kernels before 6.16 drop a device's hooks with the device; later ones
   // keep hooks by name until told. Best effort: an old kernel that cannot
@@ -342,6 +356,17 @@ void Dataplane::add_task_routes(std::vector<NlMessage>& msgs, int task_index, co
       if (a.family() == family) msgs.push_back(rtnl::add_rule({net::Cidr::host(a), task.table, kRulePriority}));
     }
   }
+}
+
+Result<void> Dataplane::repair_task_side(const TaskSpec& task, NetlinkSocket& task_nl, int task_index) {
+  std::vector<NlMessage> msgs;
+  msgs.push_back(rtnl::set_link_up(task.task_ifname));
+  for (const auto& a : task.addresses) msgs.push_back(rtnl::add_address(task_index, a, true));
+  add_task_routes(msgs, task_index, task, has_family(task.addresses, net::Family::v4),
+                  has_family(task.addresses, net::Family::v6));
+  return task_nl.execute(msgs, [](int err, const NlMessage& m) {
+    return err == EEXIST && m.header()->nlmsg_type == RTM_NEWRULE;  // rules are added, not replaced
+  });
 }
 
 Result<void> Dataplane::remove_task_rules(const TaskSpec& task, NetlinkSocket& task_nl) {

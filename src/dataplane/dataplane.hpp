@@ -140,6 +140,10 @@ class Dataplane {
   // Deletes the rules of a later attachment (task.table) in the task's
   // namespace; its routes go with its interface.
   Result<void> remove_task_rules(const TaskSpec& task, NetlinkSocket& task_nl);
+  // Puts the task's side back as wiring made it (interface up, addresses,
+  // gateway neighbours, routes, a later attachment's table and rules), in
+  // one batch; what is there already stays as it is.
+  static Result<void> repair_task_side(const TaskSpec& task, NetlinkSocket& task_nl, int task_index);
   Result<void> wire_link(const TaskSpec& task, const HostSpec& host, NewLink& link);
 
   // Removes a task's rules, routes and veth, and `unused`: the nftables
@@ -163,6 +167,10 @@ class Dataplane {
                                                          bool park = false);
   Result<void> delete_link(const TaskSpec& task);
   Result<void> delete_link(const std::string& host_ifname);
+
+  // The task's isolation elements (not its fast path, which follows the
+  // call that wires it) that the kernel does not hold: one lookup each.
+  Result<std::vector<ruleset::Element>> missing_elements(const ruleset::TaskRules& rules);
 
   // Takes the fast-path chain's hook off a device name (best effort: a
   // kernel that cannot remove a single hook drops it with the device).

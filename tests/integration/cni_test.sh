@@ -48,9 +48,40 @@ check "CHECK of a chained attachment looks at its own interface only" cni CHECK 
 check "DEL c6" cni DEL c6 "${RUN_ID}-s6" "$(conf '["web"]')"
 
 # CHECK verifies what ADD made, and notices what is missing.
-check "CHECK of a healthy attachment" cni CHECK c1 "${RUN_ID}-s1" "$(conf '["web"]' 1.0.0 ", \"prevResult\": $r1")"
+check1() { cni CHECK c1 "${RUN_ID}-s1" "$(conf '["web"]' 1.0.0 ", \"prevResult\": $r1")"; }
+check "CHECK of a healthy attachment" check1
+a1_6=$(echo "$r1" | jq -r '.ips[] | select(.address | contains(":")) | .address' | cut -d/ -f1)
+in_s1() { ip netns exec "${RUN_ID}-s1" "$@"; }
+# CHECK fails, with code 105 and a message naming it, for each defect.
+check_defect() {  # WHAT NEEDLE BREAK... -- REPAIR...
+  local what=$1 needle=$2; shift 2
+  local brk=() fix=(); while [ "$1" != -- ]; do brk+=("$1"); shift; done; shift; fix=("$@")
+  "${brk[@]}" >/dev/null 2>&1
+  local out; out=$(check1)
+  if [ "$(echo "$out" | jq .code)" = 105 ] && echo "$out" | jq -r .msg | grep -qF -- "$needle"; then
+    pass "CHECK notices $what"; else fail "CHECK notices $what: $out"; fi
+  "${fix[@]}" >/dev/null 2>&1
+  check "CHECK passes again once $what is repaired" check1
+}
+# Each repaired by `netmod reconcile`, which compares the task's side too.
+printf '{"datastore": {"path": "%s/cni.db"}, "hostname": "hA"}\n' "$WORK" > "$WORK/cni.conf"
+repair() { ip netns exec "${HOST_NS[hA]}" "$NETMOD" --config "$WORK/cni.conf" reconcile; }
+check_defect "the task's address removed" "eth0 lacks address $a1/32" \
+  in_s1 ip addr del "$a1/32" dev eth0 -- repair
+check_defect "the task's default route deleted" "lacks its route to 0.0.0.0/0" \
+  in_s1 ip route del default -- repair
+check_defect "the task's IPv6 default route deleted" "lacks its route to ::/0" \
+  in_s1 ip -6 route del default -- repair
+check_defect "eth0 set down" "eth0 is down" \
+  in_s1 ip link set eth0 down -- repair
+check_defect "the isolation rule of its IPv6 address deleted" "the isolation rules lack $a1_6" \
+  ip netns exec "${HOST_NS[hA]}" nft delete element inet netmod to_v6 "{ $a1_6 }" -- repair
+check "reconcile then finds nothing to do" bash -c "[ \"\$(ip netns exec ${HOST_NS[hA]} $NETMOD --config $WORK/cni.conf reconcile)\" = 'in sync' ]"
+check "c1 still reaches c2 after the repairs" ip netns exec "${RUN_ID}-s1" ping -c1 -W1 "$a2"
 ip netns exec "${HOST_NS[hA]}" ip route del "$a1/32"
-check_not "CHECK notices a missing route" cni CHECK c1 "${RUN_ID}-s1" "$(conf '["web"]' 1.0.0 ", \"prevResult\": $r1")"
+check_not "CHECK notices a missing host route" check1
+out=$(cni CHECK nobody "${RUN_ID}-s1" "$(conf '["web"]' 1.0.0 ", \"prevResult\": $r1")")
+check "CHECK of an unknown attachment is code 3" bash -c "[ \"\$(echo '$out' | jq .code)\" = 3 ]"
 
 # GC frees every attachment of the network that is not listed as valid.
 sandbox s4
@@ -107,6 +138,5 @@ else
   fail "Debian's bridge plugin (containernetworking-plugins) is not installed"
 fi
 
-printf '{"datastore": {"path": "%s/cni.db"}, "hostname": "hA"}\n' "$WORK" > "$WORK/cni.conf"
 check "every address was released (but the bridge's gateway)" eventually bash -c "[ \"\$($NETMOD --config $WORK/cni.conf ipam show --json | jq '[.[] | select(.handle | startswith(\"netmod-gateway:\") | not)] | length')\" = 0 ]"
 finish

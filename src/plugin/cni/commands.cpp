@@ -7,6 +7,7 @@
 #include "dataplane/dataplane.hpp"
 #include "ipam/ipam.hpp"
 #include "plugin/cni/invocation.hpp"
+#include "plugin/attachment_state.hpp"
 #include "plugin/isolation.hpp"
 
 namespace netmod::plugin::cni::detail {
@@ -175,52 +176,71 @@ Result<void> del(const Invocation& inv) {
                        parked_handle(id, *parked)});
 }
 
+namespace {
+
+// What prevResult says of this attachment against its record: the
+// addresses on its interface, and its routes.
+std::vector<Difference> prev_differences(const Invocation& inv, const EndpointRecord& rec) {
+  std::vector<Difference> out;
+  const AddResult& prev = *inv.prev;
+  auto ours = [&](const ResultIp& ip) {
+    // In a chain, other plugins' addresses belong to other interfaces.
+    return !ip.interface || prev.interfaces.at(*ip.interface).name == inv.ifname;
+  };
+  for (const auto& ip : prev.ips) {
+    if (ours(ip) && std::find(rec.addresses.begin(), rec.addresses.end(), ip.address) == rec.addresses.end()) {
+      out.push_back({Difference::Side::task, "prevResult names address " + ip.address.str() + ", which is not this attachment's"});
+    }
+  }
+  for (const auto& a : rec.addresses) {
+    if (std::none_of(prev.ips.begin(), prev.ips.end(), [&](const ResultIp& ip) { return ours(ip) && ip.address == a; })) {
+      out.push_back({Difference::Side::task, "prevResult lacks address " + a.str()});
+    }
+  }
+  for (const auto& dst : rec.routes) {
+    if (std::none_of(prev.routes.begin(), prev.routes.end(), [&](const ResultRoute& r) { return r.dst == dst; })) {
+      out.push_back({Difference::Side::task, "prevResult lacks route " + dst.str()});
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<void> check(const Invocation& inv) {
   NETMOD_ASSIGN_OR_RETURN(auto store, config::open_store(inv.cfg.datastore));
   ipam::Ipam ipam(*store, config::ipam_options(inv.cfg));
   const std::string id = endpoint_id(inv);
   NETMOD_ASSIGN_OR_RETURN(auto held, ipam.handle(id));
-  if (!held || held->addresses.empty()) return make_error(Errc::not_found, "attachment " + id + " holds no address");
-  // prevResult: every address it names must be this attachment's.
-  for (const auto& ip : inv.prev->ips) {
-    // In a chain, other plugins' addresses belong to other interfaces.
-    if (ip.interface && inv.prev->interfaces.at(*ip.interface).name != inv.ifname) continue;
-    if (std::find(held->addresses.begin(), held->addresses.end(), ip.address) == held->addresses.end()) {
-      return make_error(Errc::inconsistent, "prevResult address " + ip.address.str() + " is not held by " + id);
-    }
+  if (!held || held->addresses.empty()) {
+    return make_error(Errc::not_found, "attachment " + id + " is unknown (never added, or deleted since)");
   }
-  if (inv.ipam_only) return ok();
+  if (inv.ipam_only) {
+    for (const auto& ip : inv.prev->ips) {
+      if (std::find(held->addresses.begin(), held->addresses.end(), ip.address) == held->addresses.end()) {
+        return make_error(Errc::inconsistent, "prevResult address " + ip.address.str() + " is not held by " + id);
+      }
+    }
+    return ok();
+  }
   NETMOD_ASSIGN_OR_RETURN(auto rec, Endpoints(*store).find(id));
-  if (!rec) return make_error(Errc::not_found, "attachment " + id + " is not wired on host " + inv.host);
+  if (!rec) return make_error(Errc::not_found, "attachment " + id + " is unknown (never added, or deleted since)");
+  std::vector<Difference> diffs = prev_differences(inv, *rec);
+  NETMOD_ASSIGN_OR_RETURN(auto ns, dataplane::Netns::open(inv.netns));
+  NETMOD_ASSIGN_OR_RETURN(auto task_nl, dataplane::Dataplane::socket_in(ns));
   NETMOD_ASSIGN_OR_RETURN(auto dp, dataplane::Dataplane::open());
-  auto host_index = dataplane::rtnl::link_index(dp.netlink(), rec->host_ifname);
-  if (!host_index) return make_error(Errc::not_found, "host interface " + rec->host_ifname + " is missing");
-  std::set<std::string> routed;
-  for (auto fam : {net::Family::v4, net::Family::v6}) {
-    NETMOD_ASSIGN_OR_RETURN(auto routes, dataplane::rtnl::list_netmod_routes(dp.netlink(), fam));
-    for (const auto& r : routes) {
-      if (r.oif == *host_index) routed.insert(r.dst.network().str());
+  NETMOD_ASSIGN_OR_RETURN(Observed seen, observe(dp, *rec, &task_nl));
+  auto kernel = differences(*rec, seen, true);
+  diffs.insert(diffs.end(), kernel.begin(), kernel.end());
+  for (const auto& i : inv.prev->interfaces) {
+    if (i.name == inv.ifname && !i.mac.empty() && seen.task_link && seen.task_link->mac &&
+        dataplane::rtnl::mac_str(*seen.task_link->mac) != i.mac) {
+      diffs.push_back({Difference::Side::task, inv.ifname + " has MAC " + dataplane::rtnl::mac_str(*seen.task_link->mac) +
+                                                   ", prevResult says " + i.mac});
     }
   }
-  for (const auto& a : rec->addresses) {
-    if (!routed.count(a.str())) return make_error(Errc::not_found, "route to " + a.str() + " is missing");
-  }
-  NETMOD_ASSIGN_OR_RETURN(dataplane::Nft * nft, dp.nft());
-  NETMOD_ASSIGN_OR_RETURN(auto rules, nft->run("list map inet netmod to_v4"));
-  for (const auto& a : rec->addresses) {
-    if (a.is_v4() && rules.find(a.str() + " : ") == std::string::npos) {
-      return make_error(Errc::not_found, "the isolation rule of " + a.str() + " is missing");
-    }
-  }
-  if (!inv.netns.empty()) {
-    NETMOD_ASSIGN_OR_RETURN(auto ns, dataplane::Netns::open(inv.netns));
-    bool found = false;
-    NETMOD_TRY(dataplane::with_netns(ns, [&]() -> Result<void> {
-      NETMOD_ASSIGN_OR_RETURN(auto sock, dataplane::NetlinkSocket::open());
-      found = static_cast<bool>(dataplane::rtnl::link_index(sock, inv.ifname));
-      return ok();
-    }));
-    if (!found) return make_error(Errc::not_found, "interface " + inv.ifname + " is missing in " + inv.netns);
+  if (!diffs.empty()) {
+    return make_error(Errc::inconsistent, "attachment " + id + " differs from what ADD made: " + describe(diffs));
   }
   return ok();
 }

@@ -6,6 +6,7 @@
 #include "cli/context.hpp"
 #include "cli/table.hpp"
 #include "ipam/check.hpp"
+#include "plugin/consistency.hpp"
 
 namespace netmod::cli {
 
@@ -67,9 +68,17 @@ void add_ipam_commands(CLI::App& app, Context& ctx, int& exit_code) {
   chk->callback([&ctx, &exit_code, check_json] {
     auto h = open_ipam(ctx);
     if (!h) return void(exit_code = fail(h.error()));
-    auto snap = h->ipam->snapshot();
-    if (!snap) return void(exit_code = fail(snap.error()));
-    ipam::CheckReport r = ipam::check(*snap);
+    // IPAM's records and the endpoints, in one consistent view.
+    ipam::Snapshot snap;
+    std::vector<plugin::EndpointRecord> endpoints;
+    auto read = h->store->read([&](store::Tx& tx) -> Result<void> {
+      NETMOD_ASSIGN_OR_RETURN(snap, h->ipam->snapshot(tx));
+      NETMOD_ASSIGN_OR_RETURN(endpoints, plugin::Endpoints::list(tx, ""));
+      return ok();
+    });
+    if (!read) return void(exit_code = fail(read.error()));
+    ipam::CheckReport r = ipam::check(snap);
+    for (auto& p : plugin::check_endpoints(snap, endpoints)) r.problems.push_back(std::move(p));
     if (*check_json) {
       json problems = json::array();
       for (const auto& p : r.problems) problems.push_back({{"kind", p.kind}, {"detail", p.detail}});

@@ -183,7 +183,9 @@ Result<void> Ipam::ensure_pools(store::Tx& tx, const std::vector<net::Cidr>& cid
   bool changed = false;
   for (const auto& cidr : cidrs) {
     if (std::any_of(pools.begin(), pools.end(), [&](const Pool& p) { return p.cidr == cidr; })) continue;
-    NETMOD_ASSIGN_OR_RETURN(Pool pool, make_pool({cidr, std::nullopt, false}));
+    // The default block size, or the whole pool when it is smaller.
+    const unsigned def = cidr.family() == net::Family::v4 ? kDefaultBlockSizeV4 : kDefaultBlockSizeV6;
+    NETMOD_ASSIGN_OR_RETURN(Pool pool, make_pool({cidr, std::max(def, cidr.prefix_len()), false}));
     NETMOD_TRY(check_no_overlap(pool, pools));
     pools.push_back(pool);
     changed = true;
@@ -521,11 +523,16 @@ Result<std::vector<AddressRecord>> Ipam::addresses() {
 
 Result<Snapshot> Ipam::snapshot() {
   Snapshot snap;
-  std::vector<store::KeyValue> kvs;
   NETMOD_TRY(store_.read([&](store::Tx& tx) -> Result<void> {
-    NETMOD_ASSIGN_OR_RETURN(kvs, tx.list(keys::kRoot));
+    NETMOD_ASSIGN_OR_RETURN(snap, snapshot(tx));
     return ok();
   }));
+  return snap;
+}
+
+Result<Snapshot> Ipam::snapshot(store::Tx& tx) {
+  Snapshot snap;
+  NETMOD_ASSIGN_OR_RETURN(auto kvs, tx.list(keys::kRoot));
   for (const auto& kv : kvs) {
     std::string_view key = kv.key;
     auto record = [&](auto r) -> bool {

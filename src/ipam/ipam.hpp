@@ -148,6 +148,8 @@ class Ipam {
   Result<std::vector<net::Cidr>> blocks_of(const std::string& host);
   Result<std::vector<AddressRecord>> addresses();
   Result<Snapshot> snapshot();
+  // The same inside a caller's read (one view with records of its own).
+  Result<Snapshot> snapshot(store::Tx& tx);
 
  private:
   int64_t now() const;

@@ -213,11 +213,16 @@ Result<std::optional<Removed>> Endpoints::remove(store::Tx& tx, const std::strin
 }
 
 Result<std::vector<EndpointRecord>> Endpoints::list(const std::string& host) {
-  std::vector<store::KeyValue> kvs;
+  std::vector<EndpointRecord> out;
   NETMOD_TRY(store_.read([&](store::Tx& tx) -> Result<void> {
-    NETMOD_ASSIGN_OR_RETURN(kvs, tx.list(host.empty() ? std::string(kEndpoints) : host_prefix(host)));
+    NETMOD_ASSIGN_OR_RETURN(out, list(tx, host));
     return ok();
   }));
+  return out;
+}
+
+Result<std::vector<EndpointRecord>> Endpoints::list(store::Tx& tx, const std::string& host) {
+  NETMOD_ASSIGN_OR_RETURN(auto kvs, tx.list(host.empty() ? std::string(kEndpoints) : host_prefix(host)));
   std::vector<EndpointRecord> out;
   for (const auto& kv : kvs) {
     NETMOD_ASSIGN_OR_RETURN(auto rec, decode_endpoint(kv.value));

@@ -79,6 +79,7 @@ class Endpoints {
   static Result<std::optional<Removed>> removal(store::Tx& tx, const std::string& id);
   // Every endpoint of `host`, or of every host when empty.
   Result<std::vector<EndpointRecord>> list(const std::string& host = "");
+  static Result<std::vector<EndpointRecord>> list(store::Tx& tx, const std::string& host);
 
  private:
   store::Store& store_;

@@ -39,6 +39,7 @@ cnirt_exec() {  # COMMAND CONF CONTAINER NETNS IFNAME
   for d in "${dirs[@]}"; do [ -x "$d/$type" ] && { bin="$d/$type"; break; }; done
   [ -n "$bin" ] || { echo "{\"code\": 99, \"msg\": \"plugin $type not found\"}"; return 1; }
   local env=(CNI_COMMAND="$1" CNI_PATH="$CNIRT_PATH")
+  [ -n "${NETMOD_CONFIG:-}" ] && env+=(NETMOD_CONFIG="$NETMOD_CONFIG")
   [ -n "${3:-}" ] && env+=(CNI_CONTAINERID="$3")
   [ -n "${4:-}" ] && env+=(CNI_NETNS="$4")
   [ -n "${5:-}" ] && env+=(CNI_IFNAME="$5")

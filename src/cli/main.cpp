@@ -4,14 +4,43 @@
 #include <iostream>
 
 #include <cstdlib>
+#include <optional>
 
 #include "cli/context.hpp"
+#include "common/text.hpp"
 #include "common/trace.hpp"
 #include "plugin/cni/plugin.hpp"
 
 #ifndef NETMOD_VERSION
 #define NETMOD_VERSION "unknown"
 #endif
+
+namespace {
+
+// The first word of the command line that names no command where one is
+// required ("netmod frob", "netmod pool frob"): CLI11 would only say that
+// a subcommand is required.
+std::optional<std::string> unknown_command(CLI::App& app, int argc, char** argv) {
+  CLI::App* at = &app;
+  for (int i = 1; i < argc; ++i) {
+    std::string word = argv[i];
+    if (word.starts_with("-")) {
+      const CLI::Option* opt = at->get_option_no_throw(word.substr(0, word.find('=')));
+      if (opt && opt->get_items_expected_max() > 0 && word.find('=') == std::string::npos) ++i;
+      continue;
+    }
+    if (at->get_subcommands([](CLI::App*) { return true; }).empty()) return std::nullopt;  // a command's own words
+    CLI::App* next = nullptr;
+    for (CLI::App* sub : at->get_subcommands([](CLI::App*) { return true; })) {
+      if (sub->check_name(word)) next = sub;
+    }
+    if (!next) return word;
+    at = next;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   netmod::trace_point("main");
@@ -40,6 +69,10 @@ int main(int argc, char** argv) {
     std::cout << "netmod " << NETMOD_VERSION << "\n";
   });
 
+  if (auto word = unknown_command(app, argc, argv)) {
+    std::cerr << "netmod: unknown command " << netmod::quote(*word) << " (see netmod --help)\n";
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -198,9 +198,15 @@ TEST_F(CliTest, VersionHelpAndUsageErrors) {
   EXPECT_EQ(v.out.rfind("netmod ", 0), 0u);
   EXPECT_EQ(run({netmod_bin(), "pool", "add", "--help"}).exit_code, 0);
   EXPECT_EQ(run({netmod_bin(), "ipam", "show", "--help"}).exit_code, 0);
-  auto unknown = run({netmod_bin(), "frobnicate"});
-  EXPECT_NE(unknown.exit_code, 0);
-  EXPECT_FALSE(unknown.err.empty());
+  // A mistyped command is named, at any level.
+  for (std::vector<std::string> argv : {std::vector<std::string>{netmod_bin(), "frobnicate"},
+                                        {netmod_bin(), "pool", "frobnicate"},
+                                        {netmod_bin(), "--config", "/nonexistent", "frobnicate"}}) {
+    auto unknown = run(argv);
+    EXPECT_EQ(unknown.exit_code, 2);
+    EXPECT_NE(unknown.err.find("unknown command \"frobnicate\""), std::string::npos) << unknown.err;
+    EXPECT_TRUE(unknown.out.empty());
+  }
 }
 
 }  // namespace

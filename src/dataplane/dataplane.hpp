@@ -2,7 +2,7 @@
 // operations that put it there or take it away. It is told addresses,
 // netgroups and pools; it never decides any of them.
 //
-// Per task (DESIGN.md "Dataplane shape"):
+// Per task (README.md, "Isolation"):
 //   inside the task: `eth0` (the veth end, born there), its /32 and /128
 //     addresses (no DAD), lo up, default routes via 169.254.1.1 (IPv4,
 //     scope link) and the host end's link-local address (IPv6), each with a

@@ -3,7 +3,7 @@
 // no user string is ever pasted into nft syntax: netgroups and container ids
 // become hashed names, addresses are printed from parsed values.
 //
-// Isolation (DESIGN.md rules 1-8), per packet a constant number of lookups:
+// Isolation (README.md, "Isolation", rules 1-8), per packet a constant number of lookups:
 //   antispoof (prerouting, raw): from a task interface, the source must be
 //     one of that task's addresses (set src_v4/src_v6 of ifname . address).
 //   forward: replies of allowed connections pass; a task without netgroup

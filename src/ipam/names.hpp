@@ -38,7 +38,7 @@ struct Attributes {
   bool operator==(const Attributes&) const = default;
 };
 
-// The netgroup whose members accept traffic from anywhere (DESIGN.md rule 2).
+// The netgroup whose members accept traffic from anywhere (README.md, "Isolation", rule 2).
 inline constexpr std::string_view kPublicNetgroup = "public";
 
 }  // namespace netmod::ipam

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Netgroup isolation on one host, with real traffic (DESIGN.md rules 1-8).
+# Netgroup isolation on one host, with real traffic (README.md, "Isolation", rules 1-8).
 . "$(dirname "$0")/lib.sh"
 
 add_host hA 198.18.0.1

@@ -1,5 +1,5 @@
-// The net-modules plugin protocol (DESIGN.md, "net-modules plugin
-// protocol"): one JSON object {"command": C, "args": {...}} on stdin. This
+// The net-modules plugin protocol (README.md, "Using it with Mesos"
+// (net-modules)): one JSON object {"command": C, "args": {...}} on stdin. This
 // file turns it into typed requests; anything malformed is rejected here,
 // before any state is touched.
 #pragma once

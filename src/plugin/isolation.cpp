@@ -251,21 +251,16 @@ Result<std::optional<std::string>> cleanup_in_background(store::Store& store, ip
   // One transaction: the record goes, and the addresses are released, or,
   // while the old veth exists, parked under a handle of their own (a new
   // attachment under `handle` is then never freed with them).
-  std::optional<std::string> parked;
   NETMOD_TRY(store.update([&](store::Tx& tx) -> Result<void> {
-    parked.reset();
     NETMOD_TRY(Endpoints::remove(tx, id));
     if (!link) {
       NETMOD_TRY(ipam.release_handle(tx, handle));
       return ok();
     }
-    const std::string name = parked_handle(handle, *link);
-    NETMOD_ASSIGN_OR_RETURN(bool moved, ipam.rename_handle(tx, handle, name));
-    if (moved) parked = name;
+    NETMOD_TRY(ipam.rename_handle(tx, handle, parked_handle(handle, *link)));
     return ok();
   }));
   trace_point("endpoint-removed");
-  if (!link) return std::optional<std::string>();
   return link;
 }
 

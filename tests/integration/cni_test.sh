@@ -104,6 +104,27 @@ out=$(cni ADD c5 "${RUN_ID}-s5" "$(conf '["web"]' 1.0.0 '' | jq -c '.datastore.b
 check "locked datastore is code 11" bash -c "[ \"\$(echo '$out' | jq .code)\" = 11 ]"
 wait "$locker"
 
+# A read-only and a full datastore: I/O failure (5) naming the store, and
+# STATUS fails (50); nothing is left behind. Each in a mount namespace of
+# its own (a read-only bind mount, a 256 KiB tmpfs).
+sandbox s7
+mkdir -p "$WORK/ro" "$WORK/full"
+cp "$WORK/cni.db" "$WORK/ro/cni.db"
+store_conf() { conf '["web"]' 1.0.0 '' | jq -c --arg p "$1" '.datastore.path = $p'; }
+ro_out=$(unshare -m bash -c "mount --bind $WORK/ro $WORK/ro && mount -o remount,bind,ro $WORK/ro && \
+  echo '$(store_conf "$WORK/ro/cni.db")' | ip netns exec ${HOST_NS[hA]} env CNI_COMMAND=ADD CNI_CONTAINERID=c7 CNI_IFNAME=eth0 CNI_NETNS=/run/netns/${RUN_ID}-s7 CNI_PATH=/x $NETMOD; \
+  echo '$(store_conf "$WORK/ro/cni.db")' | ip netns exec ${HOST_NS[hA]} env CNI_COMMAND=STATUS $NETMOD; echo status=\$?")
+echo "# read-only: $ro_out"
+check "ADD on a read-only datastore is code 5 naming it" bash -c "echo '$ro_out' | head -1 | jq -e '.code == 5 and (.msg | contains(\"$WORK/ro/cni.db\"))'"
+check "STATUS of a read-only datastore is code 50" bash -c "echo '$ro_out' | grep -q '\"code\":50' && echo '$ro_out' | grep -q 'status=1'"
+check "the refused ADD left no interface" bash -c "! ip netns exec ${RUN_ID}-s7 ip link show eth0"
+full_out=$(unshare -m bash -c "mount -t tmpfs -o size=256k tmpfs $WORK/full && \
+  head -c 300000 /dev/zero > $WORK/full/filler 2>/dev/null; \
+  echo '$(store_conf "$WORK/full/cni.db")' | ip netns exec ${HOST_NS[hA]} env CNI_COMMAND=ADD CNI_CONTAINERID=c7 CNI_IFNAME=eth0 CNI_NETNS=/run/netns/${RUN_ID}-s7 CNI_PATH=/x $NETMOD")
+echo "# full: $full_out"
+check "ADD on a full filesystem is code 5 naming the store" bash -c "echo '$full_out' | jq -e '.code == 5 and (.msg | contains(\"$WORK/full/cni.db\"))'"
+check "the refused ADD on a full store left no interface" bash -c "! ip netns exec ${RUN_ID}-s7 ip link show eth0"
+
 # 16 ADDs at once: all succeed, all addresses distinct; then 16 DELs.
 for i in $(seq 16); do sandbox "p$i"; done
 for i in $(seq 16); do (cni ADD "p$i" "${RUN_ID}-p$i" "$(conf '["par"]')" > "$WORK/p$i.out"; echo $? > "$WORK/p$i.rc") & done

@@ -227,3 +227,17 @@ TEST_F(CniStoreTest, NetworkConfigIsLayeredOverNetmodConf) {
 
 }  // namespace
 }  // namespace netmod::plugin::cni
+
+namespace netmod::plugin::cni {
+namespace {
+
+// A datastore that cannot be opened is an I/O failure naming the store,
+// not "the kernel refused a change".
+TEST(CniPlugin, UnopenableDatastoreIsCodeFiveNamingIt) {
+  auto c = invoke(kAddEnv, R"({"cniVersion": "1.0.0", "name": "n", "type": "bridge",
+      "ipam": {"type": "netmod", "datastore": {"path": "/proc/netmod-cannot/x.db"}}})");
+  expect_error(c, 5, "/proc/netmod-cannot");
+}
+
+}  // namespace
+}  // namespace netmod::plugin::cni

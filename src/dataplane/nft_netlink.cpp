@@ -110,32 +110,34 @@ NlMessage del_fast_hook(const std::string& device) {
   return hook_message(NFT_MSG_DELCHAIN, 0, device, "unhooking the fast path from " + device);
 }
 
-NlMessage get_set(const std::string& set, bool fast) {
-  NlMessage m = message(NFT_MSG_GETSET, 0, "looking up set " + set, fast ? NFPROTO_NETDEV : NFPROTO_INET);
-  m.put_str(NFTA_SET_TABLE, kTableName);
-  m.put_str(NFTA_SET_NAME, set);
+namespace {
+
+// A request naming one chain or set of netmod's table (the fast-path
+// table with `fast`).
+NlMessage object_message(uint8_t type, uint16_t flags, const std::string& what, const std::string& name, bool chain,
+                         bool fast) {
+  NlMessage m = message(type, flags, what + " " + name, fast ? NFPROTO_NETDEV : NFPROTO_INET);
+  m.put_str(chain ? uint16_t{NFTA_CHAIN_TABLE} : uint16_t{NFTA_SET_TABLE}, kTableName);
+  m.put_str(chain ? uint16_t{NFTA_CHAIN_NAME} : uint16_t{NFTA_SET_NAME}, name);
   return m;
+}
+
+}  // namespace
+
+NlMessage get_set(const std::string& set, bool fast) {
+  return object_message(NFT_MSG_GETSET, 0, "looking up set", set, false, fast);
 }
 
 NlMessage del_chain(const std::string& chain, bool fast) {
-  NlMessage m = message(NFT_MSG_DELCHAIN, 0, "deleting chain " + chain, fast ? NFPROTO_NETDEV : NFPROTO_INET);
-  m.put_str(NFTA_CHAIN_TABLE, kTableName);
-  m.put_str(NFTA_CHAIN_NAME, chain);
-  return m;
+  return object_message(NFT_MSG_DELCHAIN, 0, "deleting chain", chain, true, fast);
 }
 
 NlMessage del_set(const std::string& set, bool fast) {
-  NlMessage m = message(NFT_MSG_DELSET, NLM_F_NONREC, "deleting set " + set, fast ? NFPROTO_NETDEV : NFPROTO_INET);
-  m.put_str(NFTA_SET_TABLE, kTableName);
-  m.put_str(NFTA_SET_NAME, set);
-  return m;
+  return object_message(NFT_MSG_DELSET, NLM_F_NONREC, "deleting set", set, false, fast);
 }
 
 NlMessage get_chain(const std::string& chain, bool fast) {
-  NlMessage m = message(NFT_MSG_GETCHAIN, 0, "looking up chain " + chain, fast ? NFPROTO_NETDEV : NFPROTO_INET);
-  m.put_str(NFTA_CHAIN_TABLE, kTableName);
-  m.put_str(NFTA_CHAIN_NAME, chain);
-  return m;
+  return object_message(NFT_MSG_GETCHAIN, 0, "looking up chain", chain, true, fast);
 }
 
 }  // namespace netmod::dataplane::nftnl

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -388,24 +389,39 @@ Result<std::vector<net::IpAddress>> Ipam::release_handle(const std::string& hand
   return out;
 }
 
-Result<std::vector<net::IpAddress>> Ipam::release_handle(store::Tx& tx, const std::string& handle) {
-  std::vector<net::IpAddress> out;
-  Session s(tx, now());
-  NETMOD_ASSIGN_OR_RETURN(HandleRecord * h, s.existing_handle(handle));
-  if (!h) return out;
+namespace {
+
+// Calls fn(block, ordinal, address) for each of `addresses` that its
+// block holds for `handle` (skipping those whose pool was removed with
+// --force, or whose block holds them for another handle or free).
+Result<void> for_each_held(Session& s, const std::vector<net::IpAddress>& addresses, const std::string& handle,
+                           const std::function<void(Block&, uint32_t, const net::IpAddress&)>& fn) {
   NETMOD_ASSIGN_OR_RETURN(auto pools, s.pools());
-  for (const auto& addr : h->addresses) {
+  for (const auto& addr : addresses) {
     const Pool* pool = find_pool(pools, addr);
-    if (!pool) continue;  // its pool was removed with --force
+    if (!pool) continue;
     NETMOD_ASSIGN_OR_RETURN(Block * b, s.block(pool->block_of(addr)));
     if (!b) continue;
     uint32_t ord = *b->ordinal_of(addr);
     const std::string* held = b->owner(ord);
     if (!held || *held != handle) continue;
-    b->release(ord, s.now());
+    fn(*b, ord, addr);
     s.mark_dirty(*b);
-    out.push_back(addr);
   }
+  return ok();
+}
+
+}  // namespace
+
+Result<std::vector<net::IpAddress>> Ipam::release_handle(store::Tx& tx, const std::string& handle) {
+  std::vector<net::IpAddress> out;
+  Session s(tx, now());
+  NETMOD_ASSIGN_OR_RETURN(HandleRecord * h, s.existing_handle(handle));
+  if (!h) return out;
+  NETMOD_TRY(for_each_held(s, h->addresses, handle, [&](Block& b, uint32_t ord, const net::IpAddress& addr) {
+    b.release(ord, s.now());
+    out.push_back(addr);
+  }));
   h->addresses.clear();
   s.touch_handle(handle);
   s.flush();
@@ -418,22 +434,13 @@ Result<bool> Ipam::rename_handle(store::Tx& tx, const std::string& from, const s
   if (!old) return false;
   NETMOD_ASSIGN_OR_RETURN(HandleRecord * taken, s.existing_handle(to));
   if (taken) return make_error(Errc::already_exists, "uid " + to + " exists already");
-  NETMOD_ASSIGN_OR_RETURN(auto pools, s.pools());
   const HandleRecord moved = *old;
   NETMOD_ASSIGN_OR_RETURN(HandleRecord * h, s.handle(to, moved.host));
   h->attrs = moved.attrs;
-  for (const auto& addr : moved.addresses) {
-    const Pool* pool = find_pool(pools, addr);
-    if (!pool) continue;  // its pool was removed with --force
-    NETMOD_ASSIGN_OR_RETURN(Block * b, s.block(pool->block_of(addr)));
-    if (!b) continue;
-    uint32_t ord = *b->ordinal_of(addr);
-    const std::string* held = b->owner(ord);
-    if (!held || *held != from) continue;
-    b->assign(ord, to);
-    s.mark_dirty(*b);
+  NETMOD_TRY(for_each_held(s, moved.addresses, from, [&](Block& b, uint32_t ord, const net::IpAddress& addr) {
+    b.assign(ord, to);
     h->addresses.push_back(addr);
-  }
+  }));
   NETMOD_ASSIGN_OR_RETURN(old, s.existing_handle(from));
   old->addresses.clear();
   s.touch_handle(from);

@@ -25,26 +25,29 @@ bool has_route(const std::vector<state::Route>& routes, const net::Cidr& dst, in
 
 }  // namespace
 
-Result<Observed> observe(dataplane::Dataplane& dp, const EndpointRecord& rec, dataplane::NetlinkSocket* task_nl) {
-  Observed seen;
-  if (task_nl) {
-    NETMOD_ASSIGN_OR_RETURN(auto links, state::links(*task_nl));
-    for (const auto& l : links) {
-      if (l.name == rec.task_ifname) seen.task_link = l;
-    }
-    if (seen.task_link) {
-      NETMOD_ASSIGN_OR_RETURN(auto addrs, state::addresses(*task_nl));
-      for (const auto& a : addrs) {
-        if (a.index == seen.task_link->index) seen.task_addresses.push_back(a);
-      }
-    }
-    for (auto f : {net::Family::v4, net::Family::v6}) {
-      NETMOD_ASSIGN_OR_RETURN(auto routes, state::routes(*task_nl, f));
-      seen.task_routes.insert(seen.task_routes.end(), routes.begin(), routes.end());
-      NETMOD_ASSIGN_OR_RETURN(auto rules, state::rules(*task_nl, f));
-      seen.task_rules.insert(seen.task_rules.end(), rules.begin(), rules.end());
+Result<void> observe_task(dataplane::NetlinkSocket& task_nl, const EndpointRecord& rec, Observed& seen) {
+  NETMOD_ASSIGN_OR_RETURN(auto links, state::links(task_nl));
+  for (const auto& l : links) {
+    if (l.name == rec.task_ifname) seen.task_link = l;
+  }
+  if (seen.task_link) {
+    NETMOD_ASSIGN_OR_RETURN(auto addrs, state::addresses(task_nl));
+    for (const auto& a : addrs) {
+      if (a.index == seen.task_link->index) seen.task_addresses.push_back(a);
     }
   }
+  for (auto f : {net::Family::v4, net::Family::v6}) {
+    NETMOD_ASSIGN_OR_RETURN(auto routes, state::routes(task_nl, f));
+    seen.task_routes.insert(seen.task_routes.end(), routes.begin(), routes.end());
+    NETMOD_ASSIGN_OR_RETURN(auto rules, state::rules(task_nl, f));
+    seen.task_rules.insert(seen.task_rules.end(), rules.begin(), rules.end());
+  }
+  return ok();
+}
+
+Result<Observed> observe(dataplane::Dataplane& dp, const EndpointRecord& rec, dataplane::NetlinkSocket* task_nl) {
+  Observed seen;
+  if (task_nl) NETMOD_TRY(observe_task(*task_nl, rec, seen));
   NETMOD_ASSIGN_OR_RETURN(auto host_links, state::links(dp.netlink()));
   for (const auto& l : host_links) {
     if (l.name == rec.host_ifname) seen.host_link = l;

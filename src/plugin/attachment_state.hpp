@@ -36,6 +36,8 @@ struct Difference {
 // task's namespace, or nullptr when that namespace is gone (only the
 // host side is read then).
 Result<Observed> observe(dataplane::Dataplane& dp, const EndpointRecord& rec, dataplane::NetlinkSocket* task_nl);
+// The task's side alone, into `seen`.
+Result<void> observe_task(dataplane::NetlinkSocket& task_nl, const EndpointRecord& rec, Observed& seen);
 
 // What differs between the record and the kernel: inside the task, the
 // interface present and up, each address, each route via the gateway (and

@@ -19,6 +19,19 @@ dataplane::TaskSpec task_spec(const EndpointRecord& rec) {
   return {rec.container_id, rec.task_ifname, rec.addresses, rec.netgroups, rec.mtu, rec.routes, rec.table};
 }
 
+Result<std::optional<dataplane::Netns>> task_namespace(const std::string& path, uint64_t inode) {
+  auto ns = dataplane::Netns::open(path);
+  if (!ns) {
+    // Gone, or the path is no namespace at all now: not the task's.
+    if (ns.error().code == Errc::not_found || ns.error().code == Errc::invalid_argument) {
+      return std::optional<dataplane::Netns>();
+    }
+    return std::move(ns).error();
+  }
+  if (ns->inode() != inode) return std::optional<dataplane::Netns>();
+  return std::optional<dataplane::Netns>(std::move(*ns));
+}
+
 Result<dataplane::HostSpec> host_spec(ipam::Ipam& ipam, store::Tx& tx, const std::string& host) {
   dataplane::HostSpec spec;
   NETMOD_ASSIGN_OR_RETURN(spec.local_blocks, ipam.blocks_of(tx, host));
@@ -193,12 +206,8 @@ struct Removal {
 // is gone, or names another namespace now, has none of them.
 Result<void> remove_task_rules(dataplane::Dataplane& dp, const Removal& r) {
   if (!r.spec.table || r.netns.empty()) return ok();
-  auto ns = dataplane::Netns::open(r.netns);
-  if (!ns) {
-    if (ns.error().code == Errc::not_found || ns.error().code == Errc::invalid_argument) return ok();
-    return std::move(ns).error();
-  }
-  if (ns->inode() != r.netns_inode) return ok();
+  NETMOD_ASSIGN_OR_RETURN(auto ns, task_namespace(r.netns, r.netns_inode));
+  if (!ns) return ok();
   NETMOD_ASSIGN_OR_RETURN(auto sock, dataplane::Dataplane::socket_in(*ns));
   return dp.remove_task_rules(r.spec, sock);
 }

@@ -98,4 +98,9 @@ Result<void> start_reaper(const std::vector<std::string>& argv);
 
 dataplane::TaskSpec task_spec(const EndpointRecord& rec);
 
+// The namespace a record was wired into, while it exists and is still
+// that namespace (same inode): nullopt when the path is gone or names
+// another namespace now; an error only when it cannot be told either way.
+Result<std::optional<dataplane::Netns>> task_namespace(const std::string& path, uint64_t inode);
+
 }  // namespace netmod::plugin

@@ -111,32 +111,15 @@ std::set<std::string> element_keys(const std::vector<ruleset::TaskRules>& tasks)
 // Inside a task whose namespace is still the one it was wired into: what
 // differs from its record, put back.
 Result<void> reconcile_task_side(const EndpointRecord& e, ReconcileReport& report) {
-  auto ns = dataplane::Netns::open(e.netns);
-  if (!ns) {
-    if (ns.error().code == Errc::not_found || ns.error().code == Errc::invalid_argument) return ok();
-    return std::move(ns).error();
-  }
-  if (ns->inode() != e.netns_inode) return ok();
+  NETMOD_ASSIGN_OR_RETURN(auto ns, task_namespace(e.netns, e.netns_inode));
+  if (!ns) return ok();
   NETMOD_ASSIGN_OR_RETURN(auto task_nl, dataplane::Dataplane::socket_in(*ns));
   Observed seen;
-  NETMOD_ASSIGN_OR_RETURN(auto links, dataplane::state::links(task_nl));
-  for (const auto& l : links) {
-    if (l.name == e.task_ifname) seen.task_link = l;
-  }
+  NETMOD_TRY(observe_task(task_nl, e, seen));
   if (!seen.task_link) {
     report.problems.push_back("container " + e.container_id + ": its interface " + e.task_ifname +
                               " is gone from its namespace; run cleanup (or CNI DEL) and add it again");
     return ok();
-  }
-  NETMOD_ASSIGN_OR_RETURN(auto addrs, dataplane::state::addresses(task_nl));
-  for (const auto& a : addrs) {
-    if (a.index == seen.task_link->index) seen.task_addresses.push_back(a);
-  }
-  for (auto f : {net::Family::v4, net::Family::v6}) {
-    NETMOD_ASSIGN_OR_RETURN(auto routes, dataplane::state::routes(task_nl, f));
-    seen.task_routes.insert(seen.task_routes.end(), routes.begin(), routes.end());
-    NETMOD_ASSIGN_OR_RETURN(auto rules, dataplane::state::rules(task_nl, f));
-    seen.task_rules.insert(seen.task_rules.end(), rules.begin(), rules.end());
   }
   std::vector<Difference> diffs;
   for (auto& d : differences(e, seen, true)) {
@@ -253,11 +236,8 @@ Result<ReconcileReport> reconcile(store::Store& store, ipam::Ipam& ipam, const s
   }
   for (const auto& e : eps) {
     if (!present.count(e.host_ifname)) {
-      auto ns = dataplane::Netns::open(e.netns);
-      if (!ns && ns.error().code != Errc::not_found && ns.error().code != Errc::invalid_argument) {
-        return std::move(ns).error();
-      }
-      if (!ns || ns->inode() != e.netns_inode) {
+      NETMOD_ASSIGN_OR_RETURN(auto ns, task_namespace(e.netns, e.netns_inode));
+      if (!ns) {
         report.problems.push_back("container " + e.container_id + ": interface " + e.host_ifname +
                                   " and the task's namespace are gone; run cleanup (or CNI DEL)");
         continue;

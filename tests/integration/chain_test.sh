@@ -12,17 +12,12 @@ done
 command -v iptables >/dev/null || { echo "skipped: portmap needs iptables"; exit 77; }
 
 add_host hC 198.18.0.1
-CNIRT_HOST_NS=${HOST_NS[hC]}
-mkdir -p "$WORK/cnibin"; ln -sf "$NETMOD" "$WORK/cnibin/netmod"
-CNIRT_PATH="$WORK/cnibin:/usr/lib/cni"
+cnirt_on hC /usr/lib/cni
 printf '{"datastore": {"path": "%s/store.db"}, "hostname": "hC"}\n' "$WORK" > "$WORK/netmod.conf"
 export NETMOD_CONFIG="$WORK/netmod.conf"
 # Dual-stack: Debian's portmap (1.1.1) CHECKs its IPv6 chain whenever
 # ip6tables works, and makes one only for a task with an IPv6 address.
 netmod_plugin='{"type": "netmod", "netgroups": ["web"], "ipam": {"type": "netmod", "ipv4_pools": ["10.92.0.0/24"], "ipv6_pools": ["fd92::/64"], "assign_ipv6": true}}'
-sandbox() { ip netns add "${RUN_ID}-$1"; }
-ns() { echo "/run/netns/${RUN_ID}-$1"; }
-in_ns() { local n=$1; shift; ip netns exec "${RUN_ID}-$n" "$@"; }
 
 # --- netmod + bandwidth
 cat > "$WORK/shaped.conflist" <<JSON

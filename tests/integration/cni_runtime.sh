@@ -18,6 +18,14 @@
 CNIRT_CACHE=${CNIRT_CACHE:-$WORK/cni-cache}
 mkdir -p "$CNIRT_CACHE"
 
+# cnirt_on HOST [EXTRA_PATH]: plugins run on HOST (a host of lib.sh's
+# add_host), found in a directory holding netmod, then EXTRA_PATH.
+cnirt_on() {
+  CNIRT_HOST_NS=${HOST_NS[$1]}
+  mkdir -p "$WORK/cnibin"; ln -sf "$NETMOD" "$WORK/cnibin/netmod"
+  CNIRT_PATH="$WORK/cnibin${2:+:$2}"
+}
+
 cnirt_plugin_conf() {  # LIST INDEX PREV RUNTIME_CONFIG EXTRA
   local prev=${3:-null} rc=${4:-} extra=${5:-}
   [ -n "$rc" ] || rc='{}'

@@ -65,6 +65,12 @@ add_task() {
   local r; r=$(nm "$h" "{\"command\": \"isolate\", \"args\": {\"hostname\": \"$h\", \"container_id\": \"$name\", \"pid\": $pid, \"ipv4_addrs\": [\"${ADDR4[$name]}\"], \"ipv6_addrs\": [\"${ADDR6[$name]}\"], \"netgroups\": $groups}}") || { fail "isolate $name: $r"; return 1; }
 }
 
+# Bare task namespaces (for CNI, whose runtime makes the namespace):
+# sandbox NAME makes it, ns NAME is its path, in_ns NAME CMD... runs in it.
+sandbox() { ip netns add "${RUN_ID}-$1"; }
+ns() { echo "/run/netns/${RUN_ID}-$1"; }
+in_ns() { local n=$1; shift; ip netns exec "${RUN_ID}-$n" "$@"; }
+
 # start_task HOST: a process in a fresh network namespace inside HOST's;
 # sets STARTED_PID. Started directly (not through a shell function) so that
 # $! is the process that becomes the task: ip netns exec execs unshare,

@@ -7,9 +7,7 @@
 . "$(dirname "$0")/cni_runtime.sh"
 
 add_host hL 198.18.0.1
-CNIRT_HOST_NS=${HOST_NS[hL]}
-mkdir -p "$WORK/cnibin"; ln -sf "$NETMOD" "$WORK/cnibin/netmod"
-CNIRT_PATH="$WORK/cnibin"
+cnirt_on hL
 # netmod.conf under the network configs: the store, the host, and no reuse
 # cooldown, so that a released address is handed out again at once.
 printf '{"datastore": {"path": "%s/store.db"}, "hostname": "hL", "release_cooldown_seconds": 0}\n' "$WORK" > "$WORK/netmod.conf"
@@ -21,9 +19,6 @@ network() {  # NAME NETGROUPS_JSON [EXTRA]
 }
 network web '["web"]'
 network web-other-host '["web"]' ', "hostname": "hX"'
-sandbox() { ip netns add "${RUN_ID}-$1"; }
-ns() { echo "/run/netns/${RUN_ID}-$1"; }
-in_ns() { local n=$1; shift; ip netns exec "${RUN_ID}-$n" "$@"; }
 addr_of() { echo "$1" | jq -r '.ips[0].address' | cut -d/ -f1; }
 no_parked_links() { [ -z "$(on_host hL ip -o link show | grep -E ': nmx[0-9a-f]{12}[@:]')" ]; }
 

@@ -9,18 +9,13 @@
 . "$(dirname "$0")/cni_runtime.sh"
 
 add_host hM 198.18.0.1
-CNIRT_HOST_NS=${HOST_NS[hM]}
-mkdir -p "$WORK/cnibin"; ln -sf "$NETMOD" "$WORK/cnibin/netmod"
-CNIRT_PATH="$WORK/cnibin"
+cnirt_on hM
 network() {  # NAME NETGROUP V4POOL V6POOL
   printf '{"cniVersion": "1.0.0", "name": "%s", "plugins": [{"type": "netmod", "netgroups": ["%s"], "datastore": {"path": "%s/store.db"}, "hostname": "hM", "ipam": {"type": "netmod", "ipv4_pools": ["%s"], "ipv6_pools": ["%s"], "assign_ipv6": true}}]}\n' \
     "$1" "$2" "$WORK" "$3" "$4" > "$WORK/$1.conflist"
 }
 network netA ga 10.81.0.0/16 fd81::/64
 network netB gb 10.82.0.0/16 fd82::/64
-sandbox() { ip netns add "${RUN_ID}-$1"; }
-ns() { echo "/run/netns/${RUN_ID}-$1"; }
-in_ns() { local n=$1; shift; ip netns exec "${RUN_ID}-$n" "$@"; }
 addr_of() { echo "$1" | jq -r --arg f "$2" '[.ips[] | select(.address | contains(if $f == "6" then ":" else "." end))][0].address' | cut -d/ -f1; }
 routes_of() { in_ns "$1" ip -"$2" route show table main dev "$3" | sort; }
 

@@ -53,12 +53,6 @@ rtnl::Mac task_mac(const std::string& container_id) {
           static_cast<uint8_t>(h >> 8), static_cast<uint8_t>(h)};
 }
 
-std::string parked_ifname(int ifindex) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%s%012x", kParkedIfPrefix, static_cast<unsigned>(ifindex));
-  return buf;
-}
-
 Result<Dataplane> Dataplane::open() {
   NETMOD_ASSIGN_OR_RETURN(NetlinkSocket nl, NetlinkSocket::open());
   return Dataplane(std::move(nl));
@@ -170,6 +164,19 @@ Result<void> Dataplane::remove_elements(const ruleset::TaskRules& rules, const s
   return ok();
 }
 
+Result<bool> Dataplane::parked_link(const std::string& name) {
+  NlMessage m(RTM_GETLINK, 0, "looking up link " + name);
+  m.put_family_header<ifinfomsg>()->ifi_family = AF_UNSPEC;
+  m.put_str(IFLA_IFNAME, name);
+  bool parked = false;
+  auto r = nl_.request(m, [&](const nlmsghdr* h) {
+    if (auto l = state::parse_link(h)) parked = l->group == ruleset::kParkedIfGroup;
+  });
+  if (!r && r.error().code == Errc::not_found) return false;
+  NETMOD_TRY(std::move(r));
+  return parked;
+}
+
 Result<std::vector<ruleset::Element>> Dataplane::missing_elements(const ruleset::TaskRules& rules) {
   NETMOD_ASSIGN_OR_RETURN(NetlinkSocket * nf, this->nf());
   std::vector<ruleset::Element> out;
@@ -273,13 +280,23 @@ Result<Dataplane::NewLink> Dataplane::create_link(const TaskSpec& task, const Ne
   msgs.push_back(rtnl::new_veth(host_if, kHostMac, ruleset::kTaskIfGroup, task.task_ifname,
                                 task_mac(task.container_id), task_ns.fd(), task.mtu));
   if (v6) msgs.push_back(rtnl::set_no_ipv6_address(host_if));
-  if (auto r = nl_.execute(msgs); !r) {
-    if (r.error().sys_errno == EEXIST) {
+  auto made = nl_.execute(msgs);
+  if (!made && made.error().sys_errno == EEXIST) {
+    // The container's previous veth, which its DEL parked for deletion
+    // later: deleted now, and this one made in its place.
+    NETMOD_ASSIGN_OR_RETURN(bool parked, parked_link(host_if));
+    if (parked) {
+      NETMOD_TRY(delete_link(host_if));
+      made = nl_.execute(msgs);
+    }
+  }
+  if (!made) {
+    if (made.error().sys_errno == EEXIST) {
       return make_error(Errc::already_exists, "cannot create veth " + host_if + " / " + task.task_ifname +
                                                   ": an interface of that name already exists");
     }
     (void)delete_link(host_if);  // made but not configured, or not made
-    return std::move(r).error();
+    return std::move(made).error();
   }
   Cleanup undo_link([&] { (void)delete_link(host_if); });
   NETMOD_ASSIGN_OR_RETURN(int host_index, rtnl::link_index(nl_, host_if));
@@ -508,8 +525,8 @@ Result<void> Dataplane::wire_link(const TaskSpec& task, const HostSpec& host, Ne
   return ok();
 }
 
-Result<std::optional<std::string>> Dataplane::isolate_for_removal(const TaskSpec& task,
-                                                                  const std::vector<ruleset::Object>& unused, bool park) {
+Result<std::optional<int>> Dataplane::isolate_for_removal(const TaskSpec& task,
+                                                          const std::vector<ruleset::Object>& unused, bool park) {
   const std::string host_if = host_ifname(task.container_id);
   // Three outcomes: found, not found, or an error, after which nothing may
   // be removed (the caller must not release addresses still on a veth).
@@ -524,7 +541,7 @@ Result<std::optional<std::string>> Dataplane::isolate_for_removal(const TaskSpec
     if (!task.netgroups.empty()) unhook_fast_path(host_if);
   }
   trace_point("elements-removed");
-  if (!current) return std::optional<std::string>();
+  if (!current) return std::optional<int>();
   std::vector<NlMessage> msgs;
   for (const auto& a : task.addresses) {
     msgs.push_back(rtnl::del_route({net::Cidr::host(a), *current, std::nullopt, false, true}));
@@ -535,17 +552,11 @@ Result<std::optional<std::string>> Dataplane::isolate_for_removal(const TaskSpec
   ifi->ifi_change = IFF_UP;  // flags 0: down
   down.put_str(IFLA_IFNAME, host_if);
   msgs.push_back(std::move(down));
-  std::string name = host_if;
-  if (park) {
-    // Renamed once down (a link that is up cannot be): the name is free
-    // for a new task of the same container at once.
-    name = parked_ifname(*current);
-    msgs.push_back(rtnl::rename_link(*current, name));
-  }
+  if (park) msgs.push_back(rtnl::set_link_group(host_if, ruleset::kParkedIfGroup));
   NETMOD_TRY(nl_.execute(msgs, [](int err, const NlMessage& m) {
     return (err == ESRCH || err == ENODEV) && m.header()->nlmsg_type == RTM_DELROUTE;
   }));
-  return std::optional<std::string>(name);
+  return std::optional<int>(*current);
 }
 
 Result<void> Dataplane::delete_link(const TaskSpec& task) { return delete_link(host_ifname(task.container_id)); }
@@ -553,6 +564,12 @@ Result<void> Dataplane::delete_link(const TaskSpec& task) { return delete_link(h
 Result<void> Dataplane::delete_link(const std::string& name) {
   std::vector<NlMessage> msgs;
   msgs.push_back(rtnl::del_link(name));
+  return nl_.execute(msgs, [](int err, const NlMessage&) { return err == ENODEV; });
+}
+
+Result<void> Dataplane::delete_link(int index) {
+  std::vector<NlMessage> msgs;
+  msgs.push_back(rtnl::del_link(index));
   return nl_.execute(msgs, [](int err, const NlMessage&) { return err == ENODEV; });
 }
 

@@ -37,11 +37,7 @@ inline constexpr const char* kHostIfPrefix = "nm";
 // The host end's name for a container: "nm" + 12 hex digits of a hash of
 // the id (14 characters; Linux allows 15).
 std::string host_ifname(const std::string& container_id);
-// The name a host end is parked under until its deletion: "nmx" + the
-// link's index in 12 hex digits (15 characters; unique while it lives, and
-// never a host_ifname(), whose third character is a hex digit).
-std::string parked_ifname(int ifindex);
-inline constexpr const char* kParkedIfPrefix = "nmx";
+
 // The task end's MAC, locally administered, from the same hash.
 rtnl::Mac task_mac(const std::string& container_id);
 
@@ -154,19 +150,20 @@ class Dataplane {
 
   // The first half of remove_task: the task's rules, routes and neighbour
   // entries go, and its host end goes down, so nothing reaches the task
-  // any more. Returns the name of the veth's host end to delete
+  // any more. Returns the index of the veth's host end to delete
   // (delete_link() then finishes the job; the kernel's veth deletion is
   // the slow part), or nullopt when there is none. With `park`, the host
-  // end is renamed first (parked_ifname()), so that a new task of the same
-  // container can be wired at once, while the old veth is deleted later.
-  // The host end counts as gone only when the kernel says it does not
-  // exist: any other failure to look it up is an error, before anything
-  // was removed.
-  Result<std::optional<std::string>> isolate_for_removal(const TaskSpec& task,
-                                                         const std::vector<ruleset::Object>& unused = {},
-                                                         bool park = false);
+  // end also moves to ruleset::kParkedIfGroup: a new wiring of the same
+  // container finds it there and deletes it before making its own, so it
+  // need not wait for the deletion left for later. The host end counts as
+  // gone only when the kernel says it does not exist: any other failure to
+  // look it up is an error, before anything was removed.
+  Result<std::optional<int>> isolate_for_removal(const TaskSpec& task,
+                                                 const std::vector<ruleset::Object>& unused = {}, bool park = false);
   Result<void> delete_link(const TaskSpec& task);
   Result<void> delete_link(const std::string& host_ifname);
+  // By index: the link that was parked, never a newer one of its name.
+  Result<void> delete_link(int index);
 
   // The task's isolation elements (not its fast path, which follows the
   // call that wires it) that the kernel does not hold: one lookup each.
@@ -200,6 +197,8 @@ class Dataplane {
   // cleanup) or an object is in use again, the elements present and then
   // the objects that can go.
   Result<void> remove_elements(const ruleset::TaskRules& rules, const std::vector<ruleset::Object>& unused = {});
+  // Whether the link of this name is a parked one (kParkedIfGroup).
+  Result<bool> parked_link(const std::string& name);
   // The `unused` objects that exist (lookups are cheap; a failed
   // transaction is not).
   Result<std::vector<NlMessage>> object_deletions(const std::vector<ruleset::Object>& unused);

@@ -28,6 +28,7 @@ TEST(Dataplane, TaskMacIsLocallyAdministeredUnicast) {
 #include <linux/rtnetlink.h>
 
 #include "dataplane/fake_netlink.hpp"
+#include "dataplane/kernel_state.hpp"
 
 namespace netmod::dataplane {
 namespace {
@@ -70,7 +71,7 @@ TEST(Dataplane, RemovalOfAGoneLinkRemovesTheRulesAndSaysSo) {
   EXPECT_TRUE(rt->of_type(RTM_DELROUTE).empty());
 }
 
-TEST(Dataplane, RemovalParksTheHostEndUnderANameOfItsOwn) {
+TEST(Dataplane, RemovalParksTheHostEndInAGroupOfItsOwn) {
   auto rt = std::make_shared<FakeNetlink::State>();
   auto nf = std::make_shared<FakeNetlink::State>();
   rt->script = [](const nlmsghdr* h) {
@@ -87,10 +88,12 @@ TEST(Dataplane, RemovalParksTheHostEndUnderANameOfItsOwn) {
   auto r = dp.isolate_for_removal(wired_task(), {}, true);
   ASSERT_TRUE(r) << r.error().message;
   ASSERT_TRUE(*r);
-  EXPECT_EQ(**r, "nmx00000000002a");
-  EXPECT_EQ(**r, parked_ifname(42));
+  EXPECT_EQ(**r, 42);
   EXPECT_EQ(rt->of_type(RTM_DELROUTE).size(), 1u);
-  EXPECT_EQ(rt->of_type(RTM_NEWLINK).size(), 2u);  // down, then renamed
+  ASSERT_EQ(rt->of_type(RTM_NEWLINK).size(), 2u);  // down, then into the parked group
+  auto group = state::parse_link(rt->of_type(RTM_NEWLINK)[1]->header());
+  ASSERT_TRUE(group);
+  EXPECT_EQ(group->group, ruleset::kParkedIfGroup);
 }
 
 }  // namespace

@@ -146,12 +146,11 @@ NlMessage del_link(const std::string& name) {
   return m;
 }
 
-NlMessage rename_link(int ifindex, const std::string& new_name) {
-  NlMessage m(RTM_NEWLINK, 0, "renaming link " + std::to_string(ifindex) + " to " + new_name);
+NlMessage del_link(int ifindex) {
+  NlMessage m(RTM_DELLINK, 0, "deleting link " + std::to_string(ifindex));
   auto* ifi = m.put_family_header<ifinfomsg>();
   ifi->ifi_family = AF_UNSPEC;
   ifi->ifi_index = ifindex;
-  m.put_str(IFLA_IFNAME, new_name);
   return m;
 }
 
@@ -216,6 +215,17 @@ Result<int> link_index(NetlinkSocket& sock, const std::string& name) {
   }));
   if (index == 0) return make_error(Errc::not_found, "link " + name + " not found");
   return index;
+}
+
+Result<bool> link_exists(NetlinkSocket& sock, int index) {
+  NlMessage m(RTM_GETLINK, 0, "looking up link " + std::to_string(index));
+  auto* ifi = m.put_family_header<ifinfomsg>();
+  ifi->ifi_family = AF_UNSPEC;
+  ifi->ifi_index = index;
+  auto r = sock.request(m, [](const nlmsghdr*) {});
+  if (r) return true;
+  if (r.error().code == Errc::not_found) return false;
+  return std::move(r).error();
 }
 
 Result<std::vector<LinkInfo>> list_links(NetlinkSocket& sock) {

@@ -31,7 +31,7 @@ NlMessage set_link_group(const std::string& name, uint32_t group);
 // (no link-local address, so no duplicate address detection for it).
 NlMessage set_no_ipv6_address(const std::string& name);
 NlMessage del_link(const std::string& name);
-NlMessage rename_link(int ifindex, const std::string& new_name);
+NlMessage del_link(int ifindex);
 NlMessage add_address(int ifindex, const net::IpAddress& addr, bool nodad);
 
 struct Route {
@@ -65,6 +65,9 @@ NlMessage add_proxy_neighbour(int ifindex, const net::IpAddress& ip);
 
 // Lookups. Errc::not_found when there is no such link.
 Result<int> link_index(NetlinkSocket& sock, const std::string& name);
+// Whether a link of this index exists (false only when the kernel says
+// there is none).
+Result<bool> link_exists(NetlinkSocket& sock, int index);
 
 struct LinkInfo {
   int index = 0;

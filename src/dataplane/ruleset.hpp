@@ -50,6 +50,10 @@ inline constexpr int kFastPriority = -300;
 // any of its elements exist (so it is never mistaken for a host interface,
 // whose traffic netmod leaves alone). 0x6e6d is "nm".
 inline constexpr uint32_t kTaskIfGroup = 0x6e6d;
+// The group of a deleted task's host end until its (slow) deletion: down,
+// out of kTaskIfGroup, and known as garbage to a new wiring of the same
+// container (which deletes it at once) and to reconcile.
+inline constexpr uint32_t kParkedIfGroup = 0x6e6e;
 
 // What the ruleset needs to know about one task.
 struct TaskRules {

@@ -79,21 +79,21 @@ Result<void> cleanup(store::Store& store, dataplane::Dataplane& dp, const std::s
 
 // CNI DEL: the same, except that the veth's deletion (20-35 ms in the
 // kernel) is left for later: the task is unreachable and forgotten when
-// this returns. While the old veth exists (renamed, see
+// this returns. While the old veth exists (parked, see
 // Dataplane::isolate_for_removal), the IPAM handle's addresses are parked
 // under parked_handle() so that none is handed out again, and a new
-// attachment under `handle` is independent of them. Returns the parked
-// link to delete (then release the parked handle), or nullopt when there
-// was no veth and the addresses were released. Nothing is released when
-// the veth cannot be looked up.
-Result<std::optional<std::string>> cleanup_in_background(store::Store& store, ipam::Ipam& ipam,
-                                                         dataplane::Dataplane& dp, const std::string& id,
-                                                         const std::string& handle);
-// "<handle>@released:<parked link>": the handle parked addresses are held
-// under until their veth is gone.
+// attachment under `handle` is independent of them. Returns the index of
+// the parked link to delete (then release the parked handle), or nullopt
+// when there was no veth and the addresses were released. Nothing is
+// released when the veth cannot be looked up.
+Result<std::optional<int>> cleanup_in_background(store::Store& store, ipam::Ipam& ipam, dataplane::Dataplane& dp,
+                                                 const std::string& id, const std::string& handle);
+// "<handle>@released:<index of the parked link>": the handle parked
+// addresses are held under until their veth is gone.
 inline constexpr const char* kParkedHandleSeparator = "@released:";
-std::string parked_handle(const std::string& handle, const std::string& parked_link);
-// Runs `argv` detached (double fork, no environment, /dev/null for stdio).
+std::string parked_handle(const std::string& handle, int parked_link);
+// Runs `argv` detached (a session of its own, no environment, /dev/null
+// for stdio), without waiting for it.
 Result<void> start_reaper(const std::vector<std::string>& argv);
 
 dataplane::TaskSpec task_spec(const EndpointRecord& rec);

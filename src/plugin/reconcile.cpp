@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <cstdlib>
+#include <map>
 #include <set>
 
 #include "common/json_fields.hpp"
@@ -19,11 +21,6 @@ namespace {
 
 bool is_netmod_ifname(const std::string& name) {
   static const std::regex re("nm[0-9a-f]{12}");
-  return std::regex_match(name, re);
-}
-
-bool is_parked_ifname(const std::string& name) {
-  static const std::regex re("nmx[0-9a-f]{12}");
   return std::regex_match(name, re);
 }
 
@@ -144,12 +141,16 @@ Result<ReconcileReport> reconcile(store::Store& store, ipam::Ipam& ipam, const s
   // background deletion that did not finish); re-wire endpoints whose
   // interface is gone but whose namespace is still there.
   NETMOD_ASSIGN_OR_RETURN(auto links, dataplane::state::links(dp.netlink()));
-  std::set<std::string> present, wanted, parked;
+  std::set<std::string> present, wanted;
+  std::map<int, std::string> parked;
   for (const auto& e : eps) wanted.insert(e.host_ifname);
   std::vector<dataplane::NlMessage> regroup;
   for (const auto& l : links) {
-    if (is_parked_ifname(l.name)) parked.insert(l.name);
     if (!is_netmod_ifname(l.name)) continue;
+    if (l.group == ruleset::kParkedIfGroup) {
+      parked[l.index] = l.name;
+      continue;
+    }
     present.insert(l.name);
     // A task interface out of netmod's group would pass anti-spoofing as a
     // host interface does.
@@ -164,9 +165,9 @@ Result<ReconcileReport> reconcile(store::Store& store, ipam::Ipam& ipam, const s
     NETMOD_TRY(dp.delete_link(name));
     report.removed.push_back("interface " + name + " (no endpoint)");
   }
-  for (const auto& name : parked) {
-    NETMOD_TRY(dp.delete_link(name));
-    report.removed.push_back("interface " + name + " (of a deleted task)");
+  for (const auto& [index, name] : parked) {
+    NETMOD_TRY(dp.delete_link(index));
+    report.removed.push_back("interface " + name + " (of a deleted task, parked for deletion)");
   }
 
   // nftables: every per-task element, from the records, in one
@@ -268,10 +269,9 @@ Result<ReconcileReport> reconcile(store::Store& store, ipam::Ipam& ipam, const s
   for (const auto& h : snap.handles) {
     auto at = h.handle.rfind(kParkedHandleSeparator);
     if (at == std::string::npos || h.host != host) continue;
-    const std::string link = h.handle.substr(at + std::string_view(kParkedHandleSeparator).size());
-    auto index = dataplane::rtnl::link_index(dp.netlink(), link);
-    if (index) continue;  // still being deleted
-    if (index.error().code != Errc::not_found) return std::move(index).error();
+    int index = std::atoi(h.handle.c_str() + at + std::string_view(kParkedHandleSeparator).size());
+    NETMOD_ASSIGN_OR_RETURN(bool pending, dataplane::rtnl::link_exists(dp.netlink(), index));
+    if (pending) continue;  // still being deleted
     NETMOD_TRY(ipam.release_handle(h.handle));
     report.removed.push_back("allocation " + h.handle + " (its task's interface is gone)");
   }

@@ -20,7 +20,7 @@ network() {  # NAME NETGROUPS_JSON [EXTRA]
 network web '["web"]'
 network web-other-host '["web"]' ', "hostname": "hX"'
 addr_of() { echo "$1" | jq -r '.ips[0].address' | cut -d/ -f1; }
-no_parked_links() { [ -z "$(on_host hL ip -o link show | grep -E ': nmx[0-9a-f]{12}[@:]')" ]; }
+no_parked_links() { [ -z "$(on_host hL ip -o link show group 28270)" ]; }
 
 # --- DEL then ADD of one container, 100 times in a row (a restart, a
 # runtime's retry): the background work of each DEL frees only what that

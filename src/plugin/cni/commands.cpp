@@ -171,7 +171,7 @@ Result<void> del(const Invocation& inv) {
   if (!parked) return ok();
   // `netmod reap` deletes the parked veth and only then releases the
   // parked addresses, so none is handed out while its old interface exists.
-  return start_reaper({"/proc/self/exe", "reap", "--link", *parked, "--datastore", inv.cfg.datastore.path,
+  return start_reaper({"/proc/self/exe", "reap", "--link-index", std::to_string(*parked), "--datastore", inv.cfg.datastore.path,
                        "--busy-timeout-ms", std::to_string(inv.cfg.datastore.busy_timeout_ms), "--release",
                        parked_handle(id, *parked)});
 }

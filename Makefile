@@ -19,21 +19,31 @@ CNI_BIN_DIR ?= $(if $(wildcard /usr/lib/cni),/usr/lib/cni,/opt/cni/bin)
 FUZZ_SECONDS ?= 60
 
 # Every Debian package the project needs: build, tests and benchmarks.
-DEBS := cmake g++ make pkg-config clang libclang-rt-14-dev \
+DEBS := cmake g++ make pkg-config \
         nlohmann-json3-dev libcli11-dev libsqlite3-dev libmnl-dev libnftables-dev \
         libgtest-dev libgmock-dev libbenchmark-dev \
         iproute2 nftables iptables util-linux procps iputils-ping netcat-openbsd jq iperf3 sqlite3 \
-        containernetworking-plugins hyperfine podman runc busybox-static
+        containernetworking-plugins hyperfine bc podman runc busybox-static
+
+# What `make fuzz` needs besides: clang and its libFuzzer runtime.
+FUZZ_DEBS := clang libclang-rt-14-dev
 
 # The project's own builds treat warnings as errors; a packager's plain
 # cmake build does not (NETMOD_WERROR is off by default).
 CMAKE_FLAGS := -DNETMOD_WERROR=ON
 
-.PHONY: deps build build-release test install install-files uninstall fuzz bench demo clean
+.PHONY: deps fuzz-deps install-debs build build-release test install install-files uninstall fuzz bench demo clean
 
 deps:
+	@$(MAKE) -s install-debs PACKAGES="$(DEBS)"
+
+fuzz-deps:
+	@$(MAKE) -s install-debs PACKAGES="$(DEBS) $(FUZZ_DEBS)"
+
+# Installs the Debian packages PACKAGES that are missing (idempotent).
+install-debs:
 	@missing=""; \
-	for p in $(DEBS); do \
+	for p in $(PACKAGES); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -76,7 +86,7 @@ uninstall:
 	rm -f $(DESTDIR)$(SYSCONFDIR)/netmod/netmod.conf.example
 	-rmdir $(DESTDIR)$(SYSCONFDIR)/netmod 2>/dev/null
 
-fuzz: deps
+fuzz: fuzz-deps
 	bash fuzz/run.sh $(FUZZ_SECONDS)
 
 bench: build

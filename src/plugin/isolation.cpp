@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <future>
 #include <system_error>
 #include <thread>
 
@@ -80,11 +81,17 @@ bool other_cpus(cpu_set_t& set) {
 }  // namespace
 
 struct LinkInProgress::State {
+  State(std::string id, dataplane::Netns ns, dataplane::Dataplane d)
+      : container_id(std::move(id)), task_ns(std::move(ns)), dp(std::move(d)) {}
   std::string container_id;
   dataplane::Netns task_ns;
   dataplane::Dataplane dp;
-  dataplane::Placement placement;
   dataplane::TaskSpec spec;
+  // Where the attachment's routes go, read from the task's namespace first
+  // thing on the link's thread, ready long before the caller's datastore
+  // transaction asks for it.
+  std::promise<Result<dataplane::Placement>> placing;
+  std::shared_future<Result<dataplane::Placement>> placement = placing.get_future().share();
   std::thread worker;
   Result<dataplane::Dataplane::NewLink> new_link = make_error(Errc::internal, "the veth was never made");
   bool keep = false;  // finished: the link belongs to the endpoint now
@@ -111,25 +118,33 @@ Result<LinkInProgress> LinkInProgress::start(const std::string& container_id, co
     return make_error(Errc::invalid_argument, netns_path + " is the host's own network namespace");
   }
   NETMOD_ASSIGN_OR_RETURN(dataplane::Dataplane dp, dataplane::Dataplane::open());
-  // The one switch into the task's namespace: a socket bound to it, which
-  // first tells whether the task has another attachment already (its
-  // default routes stay; this one routes to its own network's pools).
-  NETMOD_ASSIGN_OR_RETURN(dataplane::NetlinkSocket task_nl, dataplane::Dataplane::socket_in(task_ns));
-  NETMOD_ASSIGN_OR_RETURN(dataplane::Placement where, dataplane::place(task_nl, v4, v6));
-  auto s = std::unique_ptr<State>(new State{container_id, std::move(task_ns), std::move(dp), where, {}, {}});
+  auto s = std::make_unique<State>(container_id, std::move(task_ns), std::move(dp));
   s->spec.container_id = container_id;
   s->spec.task_ifname = task_ifname;
   s->spec.mtu = mtu;
-  s->spec.table = where.table;
-  const bool v4_now = v4 && where.default_v4, v6_now = v6 && where.default_v6;
-  if (v4_now) s->spec.routes.push_back(*net::Cidr::parse("0.0.0.0/0"));
-  if (v6_now) s->spec.routes.push_back(*net::Cidr::parse("::/0"));
   // The thread touches only the dataplane and the spec until link() joins
-  // it; it never switches namespace (the veth's far end is born in the
-  // task's namespace by reference to its fd).
+  // it (the spec until it has told where the routes go). It switches into
+  // the task's namespace once, for a socket bound to it, which first tells
+  // whether the task has another attachment already (its default routes
+  // stay; this one routes to its own network's pools); the veth's far end
+  // is born in the task's namespace by reference to its fd.
   State* st = s.get();
-  auto sock = std::make_shared<dataplane::NetlinkSocket>(std::move(task_nl));
-  auto make_link = [st, sock, v4, v6] { st->new_link = st->dp.create_link(st->spec, st->task_ns, std::move(*sock), v4, v6); };
+  auto make_link = [st, v4, v6] {
+    auto task_nl = dataplane::Dataplane::socket_in(st->task_ns);
+    Result<dataplane::Placement> where = task_nl ? dataplane::place(*task_nl, v4, v6)
+                                                 : Result<dataplane::Placement>(task_nl.error());
+    if (where) {
+      st->spec.table = where->table;
+      if (v4 && where->default_v4) st->spec.routes.push_back(*net::Cidr::parse("0.0.0.0/0"));
+      if (v6 && where->default_v6) st->spec.routes.push_back(*net::Cidr::parse("::/0"));
+    }
+    st->placing.set_value(where);
+    if (!where) {
+      st->new_link = where.error();
+      return;
+    }
+    st->new_link = st->dp.create_link(st->spec, st->task_ns, std::move(*task_nl), v4, v6);
+  };
   cpu_set_t others;
   if (!other_cpus(others)) {
     make_link();  // one CPU: nothing to overlap with
@@ -149,7 +164,9 @@ Result<LinkInProgress> LinkInProgress::start(const std::string& container_id, co
   return LinkInProgress(std::move(s));
 }
 
-EndpointRecord LinkInProgress::record(const IsolateParams& p, const std::vector<net::Cidr>& pools) const {
+Result<EndpointRecord> LinkInProgress::record(const IsolateParams& p, const std::vector<net::Cidr>& pools) const {
+  const Result<dataplane::Placement>& where = s_->placement.get();
+  if (!where) return where.error();
   EndpointRecord rec;
   rec.container_id = p.container_id;
   rec.host = p.host;
@@ -161,8 +178,8 @@ EndpointRecord LinkInProgress::record(const IsolateParams& p, const std::vector<
   rec.mtu = p.mtu;
   rec.netns = p.netns_path;
   rec.netns_inode = s_->task_ns.inode();
-  rec.routes = dataplane::task_routes(s_->placement, p.addresses, pools);
-  rec.table = s_->placement.table;
+  rec.routes = dataplane::task_routes(*where, p.addresses, pools);
+  rec.table = where->table;
   return rec;
 }
 
@@ -180,7 +197,7 @@ Result<EndpointRecord> LinkInProgress::finish(store::Store& store, ipam::Ipam& i
   NETMOD_ASSIGN_OR_RETURN(auto host, host_spec(ipam, p.host));
   std::vector<net::Cidr> pools;
   for (const auto& pool : host.pools) pools.push_back(pool.cidr);
-  EndpointRecord rec = record(p, pools);
+  NETMOD_ASSIGN_OR_RETURN(EndpointRecord rec, record(p, pools));
   Endpoints endpoints(store);
   NETMOD_TRY(endpoints.create(rec));
   Cleanup forget([&] { (void)endpoints.remove(p.container_id); });

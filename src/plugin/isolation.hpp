@@ -60,7 +60,9 @@ class LinkInProgress {
   // failure wire() leaves the record to the caller.
   // `pools`: every pool (a later attachment routes to those holding its
   // addresses).
-  EndpointRecord record(const IsolateParams& params, const std::vector<net::Cidr>& pools) const;
+  // Waits for the link's thread to have read the task's namespace (an
+  // error when it could not).
+  Result<EndpointRecord> record(const IsolateParams& params, const std::vector<net::Cidr>& pools) const;
   Result<void> wire(const EndpointRecord& rec, const dataplane::HostSpec& host);
 
  private:

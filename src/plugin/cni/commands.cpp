@@ -122,7 +122,7 @@ Result<std::string> add(const Invocation& inv) {
     if (pools.empty()) {
       for (const auto& pool : host.pools) pools.push_back(pool.cidr);
     }
-    rec = link->record(p, pools);
+    NETMOD_ASSIGN_OR_RETURN(rec, link->record(p, pools));
     NETMOD_TRY(Endpoints::create(tx, rec));
     return ok();
   }));

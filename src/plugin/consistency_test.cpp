@@ -11,8 +11,11 @@ TEST(Consistency, EndpointsMustUseAddressesAllocatedToThem) {
   store::MemoryStore s;
   ipam::Ipam ipam(s, {});
   ASSERT_TRUE(ipam.add_pool({*net::Cidr::parse("10.65.0.0/16")}));
-  auto mine = ipam.allocate({.handle = "c1:eth0", .host = "h", .num_v4 = 1, .num_v6 = 0, .attrs = {}, .pools = {}});
-  auto other = ipam.allocate({.handle = "someone", .host = "h", .num_v4 = 1, .num_v6 = 0, .attrs = {}, .pools = {}});
+  ipam::AutoRequest req;
+  req.handle = "c1:eth0", req.host = "h", req.num_v4 = 1;
+  auto mine = ipam.allocate(req);
+  req.handle = "someone";
+  auto other = ipam.allocate(req);
   ASSERT_TRUE(mine && other);
   EndpointRecord e;
   e.container_id = "c1:eth0";

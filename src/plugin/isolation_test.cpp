@@ -16,15 +16,25 @@ class RemovalTest : public ::testing::Test {
   RemovalTest() : ipam_(store_, {}) {}
   void SetUp() override {
     ASSERT_TRUE(ipam_.add_pool({*net::Cidr::parse("10.65.0.0/16")}));
-    auto a = ipam_.allocate({.handle = "c1:eth0", .host = "h1", .num_v4 = 1, .num_v6 = 0, .attrs = {}, .pools = {}});
+    auto a = ipam_.allocate(request("c1:eth0", "h1"));
     ASSERT_TRUE(a);
+    ASSERT_TRUE(Endpoints(store_).create(record(a->v4)));
+  }
+  static ipam::AutoRequest request(std::string handle, std::string host) {
+    ipam::AutoRequest req;
+    req.handle = std::move(handle);
+    req.host = std::move(host);
+    req.num_v4 = 1;
+    return req;
+  }
+  static EndpointRecord record(const std::vector<net::IpAddress>& addresses) {
     EndpointRecord rec;
     rec.container_id = "c1:eth0";
-    rec.host = "h1";
+    rec.host.assign("h1");
     rec.host_ifname = dataplane::host_ifname("c1:eth0");
-    rec.addresses = a->v4;
+    rec.addresses = addresses;
     rec.netgroups = {"web"};
-    ASSERT_TRUE(Endpoints(store_).create(rec));
+    return rec;
   }
   // A dataplane whose kernel answers a link lookup with `link_error`
   // (0: the link exists, index 42).

@@ -44,9 +44,13 @@ std::optional<std::string> unknown_command(CLI::App& app, int argc, char** argv)
 
 int main(int argc, char** argv) {
   netmod::trace_point("main");
-  // A runtime calls the binary as a CNI plugin with CNI_COMMAND set.
+  // A runtime calls the binary as a CNI plugin with CNI_COMMAND set. A
+  // call is a short-lived process whose runtime waits for it to exit: what
+  // it leaves for after its answer goes to a process of its own.
   if (std::getenv("CNI_COMMAND")) {
-    int rc = netmod::plugin::cni::run([](const char* name) { return std::getenv(name); }, std::cin, std::cout);
+    netmod::plugin::FinishInBackground finisher;
+    int rc = netmod::plugin::cni::run([](const char* name) { return std::getenv(name); }, std::cin, std::cout,
+                                      finisher);
     netmod::trace_point("main-end");
     return rc;
   }
@@ -64,7 +68,7 @@ int main(int argc, char** argv) {
   add_ipam_commands(app, ctx, exit_code);
   add_endpoint_commands(app, ctx, exit_code);
   add_reconcile_command(app, ctx, exit_code);
-  add_reap_command(app, exit_code);
+  add_finish_command(app, exit_code);
   app.add_subcommand("version", "Print the version")->callback([] {
     std::cout << "netmod " << NETMOD_VERSION << "\n";
   });

@@ -64,6 +64,8 @@ Dataplane Dataplane::over(NetlinkSocket rtnl, NetlinkSocket nf) {
   return dp;
 }
 
+Dataplane Dataplane::over(NetlinkSocket rtnl) { return Dataplane(std::move(rtnl)); }
+
 Result<NetlinkSocket*> Dataplane::nf() {
   if (!nf_) {
     NETMOD_ASSIGN_OR_RETURN(NetlinkSocket s, NetlinkSocket::open(NETLINK_NETFILTER));
@@ -72,15 +74,21 @@ Result<NetlinkSocket*> Dataplane::nf() {
   return &*nf_;
 }
 
-Dataplane::~Dataplane() {
-  if (!nf_ || !nf_->valid()) return;
-  if (!deferred_.empty()) {
-    // Tests delay the deferred work to race it against a cleanup.
-    const char* delay = std::getenv("NETMOD_DEFER_DELAY_MS");
-    nf_->release_in_background(1, std::move(deferred_), delay ? std::atoi(delay) : 0);
-  } else if (nf_release_slow_) {
-    nf_->release_in_background(1);
+FollowUp Dataplane::take_follow_up() {
+  FollowUp out = std::move(follow_);
+  follow_ = {};
+  out.slow_close = nf_release_slow_;
+  return out;
+}
+
+std::vector<std::string> Dataplane::apply(FollowUp& work) {
+  if (work.nf_transactions.empty()) {
+    NetlinkSocket none(nullptr);
+    return dataplane::apply(work, nl_, none);
   }
+  auto nf = this->nf();
+  if (!nf) return {nf.error().message};
+  return dataplane::apply(work, nl_, **nf);
 }
 
 Result<Nft*> Dataplane::nft() {
@@ -419,8 +427,7 @@ Result<void> Dataplane::wire_link(const TaskSpec& task, const HostSpec& host, Ne
   // fast-path table) only speeds up traffic those rules allow, and costs
   // the kernel more as the host grows (a new hook is matched against every
   // interface, and adding the fast table's elements re-validates that
-  // table): it is left to the holder of this process's nftables socket,
-  // which sends it as this process ends (release_in_background), in a
+  // table): it is left for after the call (take_follow_up), in a
   // transaction that also consumes the task's element in fast_pending,
   // added now. If the task was removed meanwhile (that element with it),
   // the transaction fails and adds nothing. Until it is in, the task's
@@ -511,16 +518,14 @@ Result<void> Dataplane::wire_link(const TaskSpec& task, const HostSpec& host, Ne
 
   trace_point("host-configured");
   undo_rules.cancel();
-  if (fast_later) deferred_.push_back({nf->fd(), nf->batch_bytes(later)});
+  if (fast_later) follow_.nf_transactions.push_back({std::move(later), /*guarded=*/true});
   if (v6) {
     // The proxy entry that answers a task asking for its IPv6 gateway (it
-    // has a static entry for it): left to the holder too, as the kernel
+    // has a static entry for it): left for after the call too, as the kernel
     // keeps the proxy entries of one address in one list, which this one
     // joins at the cost of a walk over all the host's tasks'. It goes with
     // the device if that is gone first.
-    std::vector<NlMessage> proxy;
-    proxy.push_back(rtnl::add_proxy_neighbour(host_index, *net::IpAddress::parse(kGatewayV6)));
-    deferred_.push_back({nl_.fd(), nl_.request_bytes(proxy)});
+    follow_.rtnl.push_back(rtnl::add_proxy_neighbour(host_index, *net::IpAddress::parse(kGatewayV6)));
   }
   return ok();
 }

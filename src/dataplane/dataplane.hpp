@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "dataplane/follow_up.hpp"
 #include "dataplane/netns.hpp"
 #include "dataplane/nft.hpp"
 #include "dataplane/rtnl.hpp"
@@ -95,17 +96,25 @@ class Dataplane {
   static Result<Dataplane> open();
   // A dataplane over sockets of the caller's (a fake kernel in tests).
   static Dataplane over(NetlinkSocket rtnl, NetlinkSocket nf);
+  // ... and an nf_tables socket opened on first use.
+  static Dataplane over(NetlinkSocket rtnl);
   Dataplane(Dataplane&&) noexcept = default;
   Dataplane& operator=(Dataplane&&) noexcept = default;
-  // Hands the nf_tables socket to a background holder when this
-  // dataplane's transactions left kernel work behind (hook changes), so
-  // the process ends without waiting for it, and when wire_link left it
-  // work to send (a task's fast path and proxy entry) (NetlinkSocket::
-  // release_in_background). Made for short-lived processes (plugin calls,
-  // the CLI), which are all that wire tasks today; a long-lived process
-  // that does will need to send that work itself, when each wire_link
-  // returns.
-  ~Dataplane();
+  // Closes its sockets, and nothing else: work left for later is handed
+  // out by take_follow_up(), never done here.
+  ~Dataplane() = default;
+
+  // The work this dataplane's calls left for after they returned (a
+  // task's fast path and its IPv6 gateway's proxy entry, from wire_link),
+  // taken out: the caller applies it (apply()) or hands it on with the
+  // sockets it needs (plugin/finisher.hpp). slow_close tells whether the
+  // nf_tables socket's close will wait for the kernel.
+  FollowUp take_follow_up();
+  // Applies follow-up work on this dataplane's sockets, reading every
+  // reply: the failures, one message each.
+  std::vector<std::string> apply(FollowUp& work);
+  // The nf_tables socket, when one was opened.
+  const NetlinkSocket* nf_socket() const { return nf_ ? &*nf_ : nullptr; }
 
   // Wires a task in `task_ns`. All of it or none of it: a failure at any
   // step undoes the steps before. The task's rules are in force before this
@@ -210,8 +219,8 @@ class Dataplane {
   // A transaction left nf_tables work for an RCU grace period (element
   // deletions, hook changes; element additions do not).
   bool nf_release_slow_ = false;
-  // Requests for the nftables socket's holder to send (wire_link).
-  std::vector<NetlinkSocket::Deferred> deferred_;
+  // Work left for after the call (wire_link).
+  FollowUp follow_;
 };
 
 }  // namespace netmod::dataplane

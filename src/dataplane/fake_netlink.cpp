@@ -49,14 +49,18 @@ ssize_t FakeNetlink::send(const void* buf, size_t len) {
     state_->sent.push_back({h->nlmsg_type, h->nlmsg_flags, std::vector<char>(reinterpret_cast<const char*>(h),
                                                                              reinterpret_cast<const char*>(h) + h->nlmsg_len)});
     Answer a = state_->script(h);
+    // A dump: a get with both dump flags (which new-object requests reuse
+    // as NLM_F_REPLACE and NLM_F_EXCL).
+    const bool dump = (h->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP &&
+                      (protocol_ != NETLINK_ROUTE || (h->nlmsg_type & 3) == 2);
     for (auto& r : a.replies) {
       nlmsghdr* rh = r.header();
       rh->nlmsg_seq = h->nlmsg_seq;
-      if (h->nlmsg_flags & NLM_F_DUMP) rh->nlmsg_flags |= NLM_F_MULTI;
+      if (dump) rh->nlmsg_flags |= NLM_F_MULTI;
       const char* b = reinterpret_cast<const char*>(rh);
       queued_.emplace_back(b, b + rh->nlmsg_len);
     }
-    if ((h->nlmsg_flags & NLM_F_DUMP) && a.error == 0) {
+    if (dump && a.error == 0) {
       NlMessage done(NLMSG_DONE, NLM_F_MULTI, "done");
       done.header()->nlmsg_seq = h->nlmsg_seq;
       const char* b = reinterpret_cast<const char*>(done.header());

@@ -31,6 +31,18 @@ void* NlMessage::put_extra(size_t len) {
   return buf_.data() + off;
 }
 
+std::optional<NlMessage> NlMessage::from_bytes(std::string_view bytes, std::string what) {
+  if (bytes.size() < sizeof(nlmsghdr) || bytes.size() > UINT16_MAX * 16) return std::nullopt;
+  nlmsghdr h;
+  std::memcpy(&h, bytes.data(), sizeof h);
+  if (h.nlmsg_len != bytes.size()) return std::nullopt;
+  NlMessage m(0, 0, std::move(what));
+  m.buf_.assign(bytes.begin(), bytes.end());
+  m.buf_.resize(MNL_ALIGN(bytes.size()), 0);
+  m.header()->nlmsg_len = static_cast<uint32_t>(bytes.size());
+  return m;
+}
+
 void NlMessage::put(uint16_t type, const void* data, size_t len) {
   size_t off = buf_.size();
   buf_.resize(off + MNL_ALIGN(sizeof(nlattr) + len), 0);
@@ -95,85 +107,10 @@ NetlinkSocket::~NetlinkSocket() = default;
 
 int NetlinkSocket::fd() const { return transport_ ? transport_->fd() : -1; }
 
-namespace {
-
-struct Holder {
-  int fd;
-  int seconds;
-  int delay_ms;
-  const std::vector<NetlinkSocket::Deferred>* sends;
-};
-
-bool kept(const Holder& h, int fd) {
-  if (fd == h.fd) return true;
-  for (const auto& d : *h.sends) {
-    if (d.fd == fd) return true;
-  }
-  return false;
-}
-
-// Runs in the holder: a process sharing the caller's memory (CLONE_VM), on
-// a stack of its own, with a copy of the caller's descriptor table. Only
-// system calls here: it shares the caller's heap and thread-local state,
-// so it must not allocate, lock or touch stdio. (errno, thread-local, is
-// the caller's; a failing call here may change it, which no caller reads
-// across the call that started the holder.)
-int hold(void* arg) {
-  const Holder h = *static_cast<Holder*>(arg);
-  setsid();
-  // Every descriptor but the sockets it works on.
-  int top = h.fd;
-  for (const auto& d : *h.sends) top = d.fd > top ? d.fd : top;
-  for (int fd = 0; fd <= top; ++fd) {
-    if (!kept(h, fd)) close(fd);
-  }
-  close_range(static_cast<unsigned>(top + 1), ~0U, 0);
-  if (h.delay_ms > 0) {
-    struct timespec d = {h.delay_ms / 1000, (h.delay_ms % 1000) * 1000000L};
-    while (nanosleep(&d, &d) != 0) {
-    }
-  }
-  // The kernel handles a netlink request (an nfnetlink batch: the whole
-  // transaction) inside the send; the answers stay unread in the socket.
-  for (const auto& d : *h.sends) (void)send(d.fd, d.bytes.data(), d.bytes.size(), 0);
-  struct timespec t = {h.seconds, 0};
-  while (nanosleep(&t, &t) != 0) {
-  }
-  _exit(0);
-}
-
-}  // namespace
-
-void NetlinkSocket::release_in_background(int hold_seconds, std::vector<Deferred> sends, int delay_ms) {
-  if (!transport_) return;
-  if (fd() < 0) {  // a fake: nothing to hand over
-    transport_.reset();
-    return;
-  }
-  // A child process holds the socket. It shares this process's memory
-  // instead of copying it: no page tables to copy at the start (a fork
-  // cost the caller ~0.15 ms, spawning /bin/sleep ~0.2 ms), and the address
-  // space is torn down when the last of the two leaves, the holder, not
-  // while the caller's own caller waits for it. It keeps no other
-  // descriptor (a runtime reading the caller's output sees EOF when the
-  // caller exits), runs in a session of its own, and leaves without running
-  // any exit handler. Not waited for: it outlives the caller, a short-lived
-  // process, and is reaped by init (or the caller's subreaper). Its stack
-  // and arguments are never freed: the holder reads them after this
-  // process has exited, and a second call must not reuse the first's (a
-  // short-lived process calls this once or twice; ~16 KiB each).
-  struct Slot {
-    alignas(16) char stack[16 * 1024];
-    std::vector<Deferred> sends;
-    Holder holder;
-  };
-  auto* slot = new Slot;
-  slot->sends = std::move(sends);
-  slot->holder = {fd(), hold_seconds, delay_ms, &slot->sends};
-  // Without a holder (clone failed) the socket closes here, paying the
-  // wait itself.
-  (void)clone(hold, slot->stack + sizeof slot->stack, CLONE_VM | SIGCHLD, &slot->holder);
-  transport_.reset();
+Result<NetlinkSocket> NetlinkSocket::adopt(int fd) {
+  mnl_socket* s = mnl_socket_fdopen(fd);
+  if (!s) return sys_error("taking over netlink socket " + std::to_string(fd));
+  return NetlinkSocket(std::make_unique<MnlTransport>(s));
 }
 
 Result<NetlinkSocket> NetlinkSocket::open(int protocol) {
@@ -274,7 +211,7 @@ std::vector<char> NetlinkSocket::batch_bytes(std::vector<NlMessage>& msgs) {
   return nf_batch(msgs, pending);
 }
 
-Result<void> NetlinkSocket::transaction(std::vector<NlMessage>& msgs) {
+Result<void> NetlinkSocket::transaction(std::vector<NlMessage>& msgs, size_t* failed) {
   if (msgs.empty()) return ok();
   std::map<uint32_t, const NlMessage*> pending;
   std::vector<char> batch = nf_batch(msgs, pending);
@@ -301,6 +238,7 @@ Result<void> NetlinkSocket::transaction(std::vector<NlMessage>& msgs) {
       if (code != 0 && !first) {
         first = sys_error("nftables: " + it->second->what(), code);
         if (code == ENOENT) first->code = Errc::not_found;
+        if (failed) *failed = static_cast<size_t>(it->second - msgs.data());
       }
       pending.erase(it);
     }

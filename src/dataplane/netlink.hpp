@@ -9,7 +9,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <sys/types.h>
@@ -23,6 +25,10 @@ namespace netmod::dataplane {
 class NlMessage {
  public:
   NlMessage(uint16_t type, uint16_t flags, std::string what);
+  // A message from its bytes (one whole netlink message, as header()
+  // holds it); nullopt when they are not one.
+  static std::optional<NlMessage> from_bytes(std::string_view bytes, std::string what);
+  std::string_view bytes() const { return {buf_.data(), header()->nlmsg_len}; }
 
   nlmsghdr* header() { return reinterpret_cast<nlmsghdr*>(buf_.data()); }
   const nlmsghdr* header() const { return reinterpret_cast<const nlmsghdr*>(buf_.data()); }
@@ -74,22 +80,10 @@ class NetlinkSocket {
   int fd() const;
   bool valid() const { return transport_ != nullptr; }  // false once moved from
 
-  // Closes the socket by handing it to a background child process that
-  // holds it for `hold_seconds` (for short-lived processes, once or twice
-  // each: the child is not waited for, and what it reads is never freed). For NETLINK_NETFILTER
-  // sockets after a transaction that left nf_tables work for an RCU grace
-  // period: the kernel makes whoever releases such a socket wait for that
-  // work first (nft_rcv_nl_event), ~10 ms here, holding the lock every
-  // other nftables writer needs. Falls back to closing it here.
-  // `sends`: requests the child sends, in order, before it waits (work the
-  // caller does not wait for; nobody reads the answers), after `delay_ms`
-  // (0 but in tests: see Dataplane's NETMOD_DEFER_DELAY_MS). It keeps the
-  // sockets they name open until then.
-  struct Deferred {
-    int fd;                   // this socket's, or another netlink socket's
-    std::vector<char> bytes;  // one or more netlink messages, or a batch
-  };
-  void release_in_background(int hold_seconds, std::vector<Deferred> sends = {}, int delay_ms = 0);
+  // A socket of the process's over a descriptor it inherited (the
+  // background half of a plugin call): takes ownership of `fd`.
+  static Result<NetlinkSocket> adopt(int fd);
+
 
   // Sends every message in one sendmsg() and collects every acknowledgement.
   // The kernel applies them in order; the first that fails is reported with
@@ -100,8 +94,8 @@ class NetlinkSocket {
 
   // Sends nf_tables requests as one nfnetlink batch (one transaction: the
   // kernel applies all of them or none). The first failing message is
-  // reported with its errno and `what`.
-  Result<void> transaction(std::vector<NlMessage>& msgs);
+  // reported with its errno and `what`, and its index in `failed`.
+  Result<void> transaction(std::vector<NlMessage>& msgs, size_t* failed = nullptr);
   // The bytes of such a batch, or of plain requests, to be sent later by
   // someone else (numbered from this socket's sequence).
   std::vector<char> batch_bytes(std::vector<NlMessage>& msgs);

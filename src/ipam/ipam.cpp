@@ -467,17 +467,21 @@ Result<std::optional<HandleRecord>> Ipam::handle(store::Tx& tx, const std::strin
 Result<std::optional<std::string>> Ipam::holder(const net::IpAddress& address) {
   std::optional<std::string> out;
   NETMOD_TRY(store_.view([&](store::Tx& tx) -> Result<void> {
-    out.reset();
-    Session s(tx, now());
-    NETMOD_ASSIGN_OR_RETURN(auto pools, s.pools());
-    const Pool* pool = find_pool(pools, address);
-    if (!pool) return ok();
-    NETMOD_ASSIGN_OR_RETURN(Block * b, s.block(pool->block_of(address)));
-    if (!b) return ok();
-    if (const std::string* h = b->owner(*b->ordinal_of(address))) out = *h;
+    NETMOD_ASSIGN_OR_RETURN(out, holder(tx, address));
     return ok();
   }));
   return out;
+}
+
+Result<std::optional<std::string>> Ipam::holder(store::Tx& tx, const net::IpAddress& address) {
+  Session s(tx, now());
+  NETMOD_ASSIGN_OR_RETURN(auto pools, s.pools());
+  const Pool* pool = find_pool(pools, address);
+  if (!pool) return std::optional<std::string>();
+  NETMOD_ASSIGN_OR_RETURN(Block * b, s.block(pool->block_of(address)));
+  if (!b) return std::optional<std::string>();
+  if (const std::string* h = b->owner(*b->ordinal_of(address))) return std::optional<std::string>(*h);
+  return std::optional<std::string>();
 }
 
 Result<std::vector<net::Cidr>> Ipam::blocks_of(const std::string& host) {

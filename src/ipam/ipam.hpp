@@ -144,6 +144,7 @@ class Ipam {
   Result<std::vector<net::Cidr>> blocks_of(store::Tx& tx, const std::string& host);
   // The handle holding `address`; nullopt when it is free or in no pool.
   Result<std::optional<std::string>> holder(const net::IpAddress& address);
+  Result<std::optional<std::string>> holder(store::Tx& tx, const net::IpAddress& address);
   // The blocks affine to `host`.
   Result<std::vector<net::Cidr>> blocks_of(const std::string& host);
   Result<std::vector<AddressRecord>> addresses();

@@ -1,10 +1,7 @@
 #include "plugin/isolation.hpp"
 
-#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -50,21 +47,69 @@ Result<dataplane::HostSpec> host_spec(ipam::Ipam& ipam, const std::string& host)
   return spec;
 }
 
-Result<EndpointRecord> isolate(store::Store& store, ipam::Ipam& ipam, const IsolateParams& p) {
-  if (p.addresses.empty()) return make_error(Errc::invalid_argument, "a task needs at least one address");
-  for (const auto& a : p.addresses) {
-    NETMOD_ASSIGN_OR_RETURN(auto holder, ipam.holder(a));
-    if (!holder) {
-      return make_error(Errc::invalid_argument,
-                        "address " + a.str() + " is not allocated; allocate or reserve it first");
-    }
+Result<dataplane::Netns> open_task_namespace(const std::string& path, const std::string& what) {
+  NETMOD_ASSIGN_OR_RETURN(dataplane::Netns task_ns, dataplane::Netns::open(path));
+  NETMOD_ASSIGN_OR_RETURN(dataplane::Netns host_ns, dataplane::Netns::current());
+  if (task_ns.same_as(host_ns)) {
+    return make_error(Errc::invalid_argument, what + " is in the host's network namespace; a task needs its own");
   }
-  trace_point("addresses-checked");
+  return task_ns;
+}
+
+Result<EndpointRecord> attach(store::Store& store, ipam::Ipam& ipam, LinkInProgress& link, Attach& req,
+                              Finisher& finisher) {
+  Cleanup drop([&] { link.abandon(); });
+  IsolateParams& p = req.params;
+  EndpointRecord rec;
+  dataplane::HostSpec host;
+  NETMOD_TRY(store.update([&](store::Tx& tx) -> Result<void> {
+    NETMOD_ASSIGN_OR_RETURN(p.addresses, req.addresses(tx));
+    if (p.addresses.empty()) return make_error(Errc::invalid_argument, "a task needs at least one address");
+    NETMOD_ASSIGN_OR_RETURN(host, host_spec(ipam, tx, p.host));
+    std::vector<net::Cidr> pools = req.route_pools;
+    if (pools.empty()) {
+      for (const auto& pool : host.pools) pools.push_back(pool.cidr);
+    }
+    NETMOD_ASSIGN_OR_RETURN(rec, link.record(p, pools));
+    return Endpoints::create(tx, rec);
+  }));
+  trace_point("endpoint-recorded");
+  Cleanup forget([&] {
+    (void)store.update([&](store::Tx& tx) -> Result<void> {
+      NETMOD_TRY(Endpoints::remove(tx, p.container_id));
+      return req.undo ? req.undo(tx) : ok();
+    });
+  });
+  NETMOD_TRY(link.wire(rec, host));
+  forget.cancel();
+  drop.cancel();
+  // The wiring is complete; what follows only speeds it up (a fast path)
+  // or answers what a static entry answers already. A failure of it is
+  // the finisher's to report, and reconcile's to repair.
+  (void)finisher.finish(link.dataplane(), {link.dataplane().take_follow_up(), {}, {}});
+  return rec;
+}
+
+Result<EndpointRecord> isolate(store::Store& store, ipam::Ipam& ipam, const IsolateParams& p, dataplane::Netns task_ns,
+                               Finisher& finisher) {
+  if (p.addresses.empty()) return make_error(Errc::invalid_argument, "a task needs at least one address");
   bool v4 = std::any_of(p.addresses.begin(), p.addresses.end(), [](const auto& a) { return a.is_v4(); });
   bool v6 = std::any_of(p.addresses.begin(), p.addresses.end(), [](const auto& a) { return !a.is_v4(); });
   NETMOD_ASSIGN_OR_RETURN(LinkInProgress link,
-                          LinkInProgress::start(p.container_id, p.netns_path, p.task_ifname, p.mtu, v4, v6));
-  return link.finish(store, ipam, p);
+                          LinkInProgress::start(p.container_id, std::move(task_ns), p.task_ifname, p.mtu, v4, v6));
+  Attach req;
+  req.params = p;
+  req.addresses = [&](store::Tx& tx) -> Result<std::vector<net::IpAddress>> {
+    for (const auto& a : p.addresses) {
+      NETMOD_ASSIGN_OR_RETURN(auto holder, ipam.holder(tx, a));
+      if (!holder) {
+        return make_error(Errc::invalid_argument,
+                          "address " + a.str() + " is not allocated; allocate or reserve it first");
+      }
+    }
+    return p.addresses;
+  };
+  return attach(store, ipam, link, req, finisher);
 }
 
 namespace {
@@ -101,22 +146,23 @@ LinkInProgress::LinkInProgress(std::unique_ptr<State> s) : s_(std::move(s)) {}
 LinkInProgress::LinkInProgress(LinkInProgress&&) noexcept = default;
 
 LinkInProgress::~LinkInProgress() {
-  if (!s_) return;
-  if (link() && !s_->keep) (void)s_->dp.delete_link(s_->spec);
+  if (s_ && s_->worker.joinable()) s_->worker.join();
 }
+
+void LinkInProgress::abandon() {
+  if (link() && !s_->keep) (void)s_->dp.delete_link(s_->spec);
+  s_->keep = true;  // abandoned: nothing more to delete
+}
+
+dataplane::Dataplane& LinkInProgress::dataplane() { return s_->dp; }
 
 Result<dataplane::Dataplane::NewLink>& LinkInProgress::link() {
   if (s_->worker.joinable()) s_->worker.join();
   return s_->new_link;
 }
 
-Result<LinkInProgress> LinkInProgress::start(const std::string& container_id, const std::string& netns_path,
+Result<LinkInProgress> LinkInProgress::start(const std::string& container_id, dataplane::Netns task_ns,
                                              const std::string& task_ifname, uint32_t mtu, bool v4, bool v6) {
-  NETMOD_ASSIGN_OR_RETURN(dataplane::Netns task_ns, dataplane::Netns::open(netns_path));
-  NETMOD_ASSIGN_OR_RETURN(dataplane::Netns host_ns, dataplane::Netns::current());
-  if (task_ns.same_as(host_ns)) {
-    return make_error(Errc::invalid_argument, netns_path + " is the host's own network namespace");
-  }
   NETMOD_ASSIGN_OR_RETURN(dataplane::Dataplane dp, dataplane::Dataplane::open());
   auto s = std::make_unique<State>(container_id, std::move(task_ns), std::move(dp));
   s->spec.container_id = container_id;
@@ -191,22 +237,6 @@ Result<void> LinkInProgress::wire(const EndpointRecord& rec, const dataplane::Ho
   return ok();
 }
 
-Result<EndpointRecord> LinkInProgress::finish(store::Store& store, ipam::Ipam& ipam, const IsolateParams& p) {
-  // The record first: a second isolate of a container is refused by it
-  // (its veth exists, so this call's attempt made nothing).
-  NETMOD_ASSIGN_OR_RETURN(auto host, host_spec(ipam, p.host));
-  std::vector<net::Cidr> pools;
-  for (const auto& pool : host.pools) pools.push_back(pool.cidr);
-  NETMOD_ASSIGN_OR_RETURN(EndpointRecord rec, record(p, pools));
-  Endpoints endpoints(store);
-  NETMOD_TRY(endpoints.create(rec));
-  Cleanup forget([&] { (void)endpoints.remove(p.container_id); });
-  trace_point("endpoint-recorded");
-  NETMOD_TRY(wire(rec, host));
-  forget.cancel();
-  return rec;
-}
-
 namespace {
 
 // What to remove for an attachment: its record's wiring and the nftables
@@ -248,9 +278,11 @@ Result<Removal> removal_of(Endpoints& endpoints, const std::string& id) {
 
 }  // namespace
 
-Result<void> cleanup(store::Store& store, const std::string& id) {
+Result<void> cleanup(store::Store& store, const std::string& id, Finisher& finisher) {
   NETMOD_ASSIGN_OR_RETURN(dataplane::Dataplane dp, dataplane::Dataplane::open());
-  return cleanup(store, dp, id);
+  NETMOD_TRY(cleanup(store, dp, id));
+  (void)finisher.finish(dp, {dp.take_follow_up(), {}, {}});
+  return ok();
 }
 
 Result<void> cleanup(store::Store& store, dataplane::Dataplane& dp, const std::string& id) {
@@ -288,34 +320,6 @@ Result<std::optional<int>> cleanup_in_background(store::Store& store, ipam::Ipam
   }));
   trace_point("endpoint-removed");
   return link;
-}
-
-Result<void> start_reaper(const std::vector<std::string>& argv_in) {
-  std::vector<char*> argv;
-  for (const auto& a : argv_in) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  // posix_spawn (a vfork: the caller waits only until the exec, and no
-  // page tables are copied) of a process in a session of its own whose
-  // stdio is /dev/null (every other descriptor netmod opens is
-  // close-on-exec), so it holds none of the runtime's pipes: the runtime
-  // sees DEL finish now. Not waited for: the caller exits at once, and
-  // init (or the runtime's subreaper) reaps it.
-  posix_spawn_file_actions_t files;
-  posix_spawnattr_t attr;
-  posix_spawn_file_actions_init(&files);
-  posix_spawnattr_init(&attr);
-  for (int fd = 0; fd < 3; ++fd) posix_spawn_file_actions_addopen(&files, fd, "/dev/null", O_RDWR, 0);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
-  // A clean environment: with CNI_COMMAND still set, the binary would
-  // take itself for a CNI call.
-  char* no_env[] = {nullptr};
-  pid_t pid = 0;
-  int err = posix_spawn(&pid, argv[0], &files, &attr, argv.data(), no_env);
-  posix_spawn_file_actions_destroy(&files);
-  posix_spawnattr_destroy(&attr);
-  if (err != 0) return sys_error("starting the background deletion of a veth", err);
-  trace_point("reaper-started");
-  return ok();
 }
 
 }  // namespace netmod::plugin

@@ -13,6 +13,7 @@
 #include "dataplane/dataplane.hpp"
 #include "ipam/ipam.hpp"
 #include "plugin/endpoints.hpp"
+#include "plugin/finisher.hpp"
 
 namespace netmod::plugin {
 
@@ -30,40 +31,68 @@ struct IsolateParams {
 Result<dataplane::HostSpec> host_spec(ipam::Ipam& ipam, const std::string& host);
 Result<dataplane::HostSpec> host_spec(ipam::Ipam& ipam, store::Tx& tx, const std::string& host);
 
-// Checks, records, wires. On failure at any step nothing is left: no veth,
-// route, nftables element or endpoint record.
-Result<EndpointRecord> isolate(store::Store& store, ipam::Ipam& ipam, const IsolateParams& params);
+// The task's namespace at `path`, refusing the host's own (`what` names
+// the path in the message: "process 123").
+Result<dataplane::Netns> open_task_namespace(const std::string& path, const std::string& what);
 
-// isolate() in two halves, for a caller with datastore work of its own to
-// do first (CNI ADD allocates the task's addresses): start() creates the
-// veth pair on a second thread, the kernel's slowest step (~0.5 ms), while
-// the caller goes on; finish() waits for it, records the endpoint and
-// wires it. A LinkInProgress that is never finished, or whose finish()
-// fails, deletes the veth it made, so nothing is left either way.
+class LinkInProgress;
+
+// A new attachment, as net-modules isolate and CNI ADD both make one.
+struct Attach {
+  IsolateParams params;  // params.addresses: filled by `addresses`
+  // Inside the one store transaction that files the record: the task's
+  // addresses (CNI ADD allocates them; isolate checks that they are
+  // allocated). May run more than once (an optimistic store retries).
+  std::function<Result<std::vector<net::IpAddress>>(store::Tx&)> addresses;
+  // The pools a later attachment of the task routes through it (empty:
+  // every pool).
+  std::vector<net::Cidr> route_pools;
+  // When wiring fails, in the transaction that removes the record again
+  // (CNI ADD releases what it allocated).
+  std::function<Result<void>(store::Tx&)> undo;
+};
+
+// The one orchestration of a new attachment: the veth is being made
+// (`link`, started before, on its own thread); one store transaction
+// checks or allocates the addresses and files the endpoint record; then
+// the kernel wiring; then the follow-up work goes to `finisher`. On
+// failure at any step nothing is left: no veth, route, nftables element,
+// endpoint record, or (with `undo`) allocation.
+Result<EndpointRecord> attach(store::Store& store, ipam::Ipam& ipam, LinkInProgress& link, Attach& req,
+                              Finisher& finisher);
+
+// net-modules isolate: attach() of addresses allocated before.
+Result<EndpointRecord> isolate(store::Store& store, ipam::Ipam& ipam, const IsolateParams& params,
+                               dataplane::Netns task_ns, Finisher& finisher);
+
+// The veth pair of a new attachment, made on a second thread (the
+// kernel's slowest step, ~0.5 ms) while the caller does its datastore
+// work (attach()). A link that is not wired must be abandoned (attach()
+// does both); one that is neither (a crash) has no record, and reconcile
+// deletes it.
 class LinkInProgress {
  public:
-  // Opens the task's namespace (refusing the host's own) and starts making
-  // the veth pair of `container_id`.
-  // `v4`/`v6`: the address families the task will have.
-  static Result<LinkInProgress> start(const std::string& container_id, const std::string& netns_path,
+  // Starts making the veth pair of `container_id` in `task_ns` (see
+  // open_task_namespace). `v4`/`v6`: the address families the task will
+  // have.
+  static Result<LinkInProgress> start(const std::string& container_id, dataplane::Netns task_ns,
                                       const std::string& task_ifname, uint32_t mtu, bool v4, bool v6);
   LinkInProgress(LinkInProgress&&) noexcept;
   LinkInProgress& operator=(LinkInProgress&&) = delete;
-  ~LinkInProgress();
+  ~LinkInProgress();  // joins the thread; no kernel work
 
-  // `params` must name the container, namespace, interface and MTU given
-  // to start(), and addresses allocated in IPAM.
-  Result<EndpointRecord> finish(store::Store& store, ipam::Ipam& ipam, const IsolateParams& params);
-
-  // finish() for a caller that files the record itself, in a transaction
-  // of its own: the record to file, then wire() once it is filed. On
-  // failure wire() leaves the record to the caller.
+  // The record to file, then wire() once it is filed. On failure wire()
+  // leaves the record to the caller.
   // `pools`: every pool (a later attachment routes to those holding its
   // addresses).
   // Waits for the link's thread to have read the task's namespace (an
   // error when it could not).
   Result<EndpointRecord> record(const IsolateParams& params, const std::vector<net::Cidr>& pools) const;
   Result<void> wire(const EndpointRecord& rec, const dataplane::HostSpec& host);
+  // Deletes the veth when it was made and is not wired (best effort).
+  void abandon();
+  // The dataplane that made and wired it (its follow-up work, its sockets).
+  dataplane::Dataplane& dataplane();
 
  private:
   struct State;
@@ -75,8 +104,9 @@ class LinkInProgress {
 
 // Unwires and forgets an attachment (net-modules cleanup), found by its
 // key whatever host it was filed for, with the nftables objects only it
-// used. Succeeds for an unknown or half-wired one.
-Result<void> cleanup(store::Store& store, const std::string& id);
+// used. Succeeds for an unknown or half-wired one. The first form opens
+// the host's dataplane and hands its follow-up work to `finisher`.
+Result<void> cleanup(store::Store& store, const std::string& id, Finisher& finisher);
 Result<void> cleanup(store::Store& store, dataplane::Dataplane& dp, const std::string& id);
 
 // CNI DEL: the same, except that the veth's deletion (20-35 ms in the
@@ -94,9 +124,6 @@ Result<std::optional<int>> cleanup_in_background(store::Store& store, ipam::Ipam
 // addresses are held under until their veth is gone.
 inline constexpr const char* kParkedHandleSeparator = "@released:";
 std::string parked_handle(const std::string& handle, int parked_link);
-// Runs `argv` detached (a session of its own, no environment, /dev/null
-// for stdio), without waiting for it.
-Result<void> start_reaper(const std::vector<std::string>& argv);
 
 dataplane::TaskSpec task_spec(const EndpointRecord& rec);
 

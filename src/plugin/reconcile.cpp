@@ -275,6 +275,10 @@ Result<ReconcileReport> reconcile(store::Store& store, ipam::Ipam& ipam, const s
     NETMOD_TRY(ipam.release_handle(h.handle));
     report.removed.push_back("allocation " + h.handle + " (its task's interface is gone)");
   }
+  // What the re-wirings left for later (fast paths, proxy entries): done
+  // now, and reported when it fails.
+  dataplane::FollowUp rest = dp.take_follow_up();
+  for (auto& f : dp.apply(rest)) report.problems.push_back(std::move(f));
   return report;
 }
 

@@ -111,19 +111,21 @@ check_not "the refused hooks were not added" bash -c "ip netns exec ${HOST_NS[hC
 for t in c1 c2; do nm hC "{\"command\": \"cleanup\", \"args\": {\"hostname\": \"hC\", \"container_id\": \"$t\"}}" >/dev/null; done
 check "nothing left on hC" nothing_left hC
 
-# The fast path goes in after isolate returns (the nftables socket's holder
-# sends it); a cleanup that comes first leaves it nothing to add.
-export NETMOD_DEFER_DELAY_MS=700
-add_task hA late g1
-unset NETMOD_DEFER_DELAY_MS
-IF_LATE=$(netmod_on hA endpoints --json | jq -r '.[] | select(.container_id == "late") | .interface')
-late_fast() { on_host hA nft list table netdev netmod | grep -qE "$IF_LATE|${ADDR4[late]} "; }
-check_not "late's fast path is not in yet" late_fast
-check "late is wired (routed path) meanwhile" pings t1 "${ADDR4[late]}"
-check "cleanup of late before its fast path" nm hA '{"command": "cleanup", "args": {"hostname": "hA", "container_id": "late"}}'
-sleep 1
-check_not "its fast path never came: no hook, no element" late_fast
-check "nor anything else of late" bash -c "! ip netns exec ${HOST_NS[hA]} nft list ruleset | grep -qE '$IF_LATE|${ADDR4[late]} '"
+# The fast path goes in after isolate returns (follow-up work, guarded by
+# the task's fast_pending element): applied after the task's removal, it
+# adds nothing, and that is no failure; applied before, it is there.
+start_task hA; PROBE_TASK=$STARTED_PID; TASK_PID[probe]=$PROBE_TASK
+probe_trace() { on_host hA nft list ruleset | grep -E "$1|10\.99\.0\.5 "; }
+out=$(ip netns exec ${HOST_NS[hA]} "$FOLLOW_UP_PROBE" /proc/$PROBE_TASK/ns/net remove-first 2>&1)
+check "follow-up of a task removed first: no failure ($out)" test "${out%% *}" = removed
+check_not "and nothing of it in the ruleset" probe_trace "${out##* }"
+coproc PROBE { ip netns exec ${HOST_NS[hA]} "$FOLLOW_UP_PROBE" /proc/$PROBE_TASK/ns/net apply-first 2>&1; }
+read -r -u "${PROBE[0]}" word probe_if
+check "follow-up applied before removal ($word $probe_if)" test "$word" = applied
+check "its fast path is hooked on $probe_if" bash -c "ip netns exec ${HOST_NS[hA]} nft list chain netdev netmod fast | grep -q $probe_if"
+echo >&"${PROBE[1]}"
+wait "$PROBE_PID" 2>/dev/null
+check_not "nothing of it left after its removal" probe_trace "$probe_if"
 
 # Cleanup of what is half gone, of the unknown, and from the store after a
 # restart (every call is a new process: state comes from the store).

@@ -8,6 +8,7 @@
 #include "ipam/ipam.hpp"
 #include "plugin/cni/invocation.hpp"
 #include "plugin/attachment_state.hpp"
+#include "plugin/finisher.hpp"
 #include "plugin/isolation.hpp"
 
 namespace netmod::plugin::cni::detail {
@@ -63,38 +64,34 @@ void merge_prev_result(const Invocation& inv, AddResult& res) {
 
 }  // namespace
 
-Result<std::string> add(const Invocation& inv) {
+Result<std::string> add(const Invocation& inv, Finisher& finisher) {
   trace_point("cni-add");
   const std::string handle = endpoint_id(inv);
   // The veth pair is made on a second thread while the addresses are
-  // allocated (isolation.hpp); every error below deletes it again.
+  // allocated (isolation.hpp).
   std::optional<LinkInProgress> link;
   if (!inv.ipam_only) {
     bool v4 = inv.want_v4 > 0, v6 = inv.want_v6 > 0;
     for (const auto& a : inv.static_ips) (a.is_v4() ? v4 : v6) = true;
-    NETMOD_ASSIGN_OR_RETURN(LinkInProgress l, LinkInProgress::start(handle, inv.netns, inv.ifname, inv.cfg.mtu, v4, v6));
+    NETMOD_ASSIGN_OR_RETURN(dataplane::Netns ns, open_task_namespace(inv.netns, inv.netns));
+    NETMOD_ASSIGN_OR_RETURN(LinkInProgress l, LinkInProgress::start(handle, std::move(ns), inv.ifname, inv.cfg.mtu, v4, v6));
     link.emplace(std::move(l));
   }
   trace_point("link-started");
-  NETMOD_ASSIGN_OR_RETURN(auto store, config::open_store(inv.cfg.datastore));
+  auto store_opened = config::open_store(inv.cfg.datastore);
+  if (!store_opened) {
+    if (link) link->abandon();
+    return std::move(store_opened).error();
+  }
+  auto& store = *store_opened;
   ipam::Ipam ipam(*store, config::ipam_options(inv.cfg));
   trace_point("store-opened");
   ipam::Attributes attrs = inv.attrs;
   attrs.labels[kNetworkLabel] = inv.network;
-  IsolateParams p;
-  p.host = inv.host;
-  p.container_id = handle;
-  p.netns_path = inv.netns;
-  p.task_ifname = inv.ifname;
-  p.attrs = inv.attrs;
-  p.mtu = inv.cfg.mtu;
-  EndpointRecord rec;
-  dataplane::HostSpec host;
-  std::vector<net::IpAddress>& addrs = p.addresses;
-  // One transaction: the attachment is new, its addresses, its endpoint
-  // record and what the host's wiring needs to know.
-  NETMOD_TRY(store->update([&](store::Tx& tx) -> Result<void> {
-    addrs.clear();
+  // The attachment is new, and its addresses: in the transaction that
+  // files its record (attach()), or alone in IPAM plugin mode.
+  auto assign = [&](store::Tx& tx) -> Result<std::vector<net::IpAddress>> {
+    std::vector<net::IpAddress> addrs;
     NETMOD_ASSIGN_OR_RETURN(auto existing, Endpoints::find(tx, handle));
     NETMOD_ASSIGN_OR_RETURN(auto held, ipam.handle(tx, handle));
     if (existing || (inv.ipam_only && held)) {
@@ -114,31 +111,37 @@ Result<std::string> add(const Invocation& inv) {
     if (addrs.empty()) {
       return make_error(Errc::invalid_argument, "network config asks for no address (assign_ipv4 and assign_ipv6 are false)");
     }
-    if (inv.ipam_only) return ok();
-    NETMOD_ASSIGN_OR_RETURN(host, host_spec(ipam, tx, inv.host));
-    // A task on two networks routes the second's pools through it: those
-    // named in its config, else the pools of its addresses.
-    std::vector<net::Cidr> pools = inv.pools;
-    if (pools.empty()) {
-      for (const auto& pool : host.pools) pools.push_back(pool.cidr);
-    }
-    NETMOD_ASSIGN_OR_RETURN(rec, link->record(p, pools));
-    NETMOD_TRY(Endpoints::create(tx, rec));
-    return ok();
-  }));
-  trace_point("allocated");
-  Cleanup release([&] {
-    if (!inv.ipam_only) (void)Endpoints(*store).remove(handle);
-    (void)ipam.release_handle(handle);
-  });
+    return addrs;
+  };
   if (inv.ipam_only) {
+    std::vector<net::IpAddress> addrs;
+    NETMOD_TRY(store->update([&](store::Tx& tx) -> Result<void> {
+      NETMOD_ASSIGN_OR_RETURN(addrs, assign(tx));
+      return ok();
+    }));
+    Cleanup release([&] { (void)ipam.release_handle(handle); });
     NETMOD_ASSIGN_OR_RETURN(auto out, ipam_result(ipam, inv, addrs));
     release.cancel();
     return out;
   }
-  NETMOD_TRY(link->wire(rec, host));
+  Attach req;
+  req.params.host = inv.host;
+  req.params.container_id = handle;
+  req.params.netns_path = inv.netns;
+  req.params.task_ifname = inv.ifname;
+  req.params.attrs = inv.attrs;
+  req.params.mtu = inv.cfg.mtu;
+  req.addresses = assign;
+  // A task on two networks routes the second's pools through it: those
+  // named in its config, else every pool.
+  req.route_pools = inv.pools;
+  req.undo = [&](store::Tx& tx) -> Result<void> {
+    NETMOD_TRY(ipam.release_handle(tx, handle));
+    return ok();
+  };
+  NETMOD_ASSIGN_OR_RETURN(EndpointRecord rec, attach(*store, ipam, *link, req, finisher));
   trace_point("wired");
-  release.cancel();
+  const std::vector<net::IpAddress>& addrs = rec.addresses;
 
   AddResult res;
   merge_prev_result(inv, res);
@@ -157,7 +160,7 @@ Result<std::string> add(const Invocation& inv) {
   return result_json(inv.cni_version, res);
 }
 
-Result<void> del(const Invocation& inv) {
+Result<void> del(const Invocation& inv, Finisher& finisher) {
   if (inv.nothing_to_do) return ok();
   NETMOD_ASSIGN_OR_RETURN(auto store, config::open_store(inv.cfg.datastore));
   ipam::Ipam ipam(*store, config::ipam_options(inv.cfg));
@@ -168,12 +171,15 @@ Result<void> del(const Invocation& inv) {
   }
   NETMOD_ASSIGN_OR_RETURN(dataplane::Dataplane dp, dataplane::Dataplane::open());
   NETMOD_ASSIGN_OR_RETURN(auto parked, cleanup_in_background(*store, ipam, dp, id, id));
-  if (!parked) return ok();
-  // `netmod reap` deletes the parked veth and only then releases the
-  // parked addresses, so none is handed out while its old interface exists.
-  return start_reaper({"/proc/self/exe", "reap", "--link-index", std::to_string(*parked), "--datastore", inv.cfg.datastore.path,
-                       "--busy-timeout-ms", std::to_string(inv.cfg.datastore.busy_timeout_ms), "--release",
-                       parked_handle(id, *parked)});
+  // Left for after the answer: the parked veth's deletion, and only then
+  // the release of its parked addresses, so none is handed out while its
+  // old interface exists.
+  Leftover work{dp.take_follow_up(), {}, inv.cfg.datastore};
+  if (parked) {
+    work.kernel.delete_links.push_back(*parked);
+    work.release_handles.push_back(parked_handle(id, *parked));
+  }
+  return finisher.finish(dp, std::move(work));
 }
 
 namespace {
@@ -250,7 +256,7 @@ Result<void> status(const Invocation& inv) {
   return store->probe_write();
 }
 
-Result<void> gc(const Invocation& inv) {
+Result<void> gc(const Invocation& inv, Finisher& finisher) {
   NETMOD_ASSIGN_OR_RETURN(auto store, config::open_store(inv.cfg.datastore));
   ipam::Ipam ipam(*store, config::ipam_options(inv.cfg));
   const std::set<std::string>& valid = inv.valid_attachments;
@@ -259,7 +265,7 @@ Result<void> gc(const Invocation& inv) {
   for (const auto& h : snap.handles) {
     auto it = h.attrs.labels.find(kNetworkLabel);
     if (it == h.attrs.labels.end() || it->second != network || valid.count(h.handle)) continue;
-    if (!inv.ipam_only) NETMOD_TRY(cleanup(*store, h.handle));
+    if (!inv.ipam_only) NETMOD_TRY(cleanup(*store, h.handle, finisher));
     NETMOD_TRY(ipam.release_handle(h.handle));
   }
   return ok();

@@ -13,12 +13,18 @@
 #include <functional>
 #include <iosfwd>
 
+#include "plugin/finisher.hpp"
+
 namespace netmod::plugin::cni {
+
+using plugin::Finisher;
 
 using Getenv = std::function<const char*(const char*)>;
 
 // Handles one CNI invocation; returns the exit code. Errors are CNI error
 // JSON on stdout and a non-zero exit.
-int run(const Getenv& getenv, std::istream& in, std::ostream& out);
+// `finisher` does what a call leaves for after its answer (the process's
+// choice: plugin/finisher.hpp).
+int run(const Getenv& getenv, std::istream& in, std::ostream& out, Finisher& finisher);
 
 }  // namespace netmod::plugin::cni

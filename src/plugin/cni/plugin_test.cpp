@@ -23,10 +23,11 @@ struct Call {
 Call invoke(std::map<std::string, std::string> env, const std::string& stdin_text) {
   std::istringstream in(stdin_text);
   std::ostringstream out;
+  FinishNow finisher;
   int rc = run([&](const char* name) -> const char* {
     auto it = env.find(name);
     return it == env.end() ? nullptr : it->second.c_str();
-  }, in, out);
+  }, in, out, finisher);
   return {rc, json::parse(out.str(), nullptr, false)};
 }
 

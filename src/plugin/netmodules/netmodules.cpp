@@ -63,6 +63,7 @@ class Handler {
       return make_error(Errc::invalid_argument,
                         "process " + pid + " is in the host's network namespace; a task needs its own");
     }
+    // Opened once, here, and passed down.
     IsolateParams p;
     p.host = r.hostname;
     p.container_id = r.container_id;
@@ -71,14 +72,14 @@ class Handler {
     p.addresses.insert(p.addresses.end(), r.ipv6_addrs.begin(), r.ipv6_addrs.end());
     p.attrs = r.attrs;
     p.mtu = env_.config.mtu;
-    NETMOD_TRY(isolate(store_, ipam_, p));
+    NETMOD_TRY(isolate(store_, ipam_, p, std::move(ns), *env_.finisher));
     return json{{"error", nullptr}};
   }
 
   Result<json> operator()(const CleanupRequest& r) {
     // Found by its key: a cleanup naming another host than isolate did
     // still removes it.
-    NETMOD_TRY(cleanup(store_, r.container_id));
+    NETMOD_TRY(cleanup(store_, r.container_id, *env_.finisher));
     return json{{"error", nullptr}};
   }
 
@@ -106,6 +107,7 @@ Environment default_environment(config::Config config) {
     NETMOD_ASSIGN_OR_RETURN(auto s, config::open_store(ds));
     return std::shared_ptr<store::Store>(std::move(s));
   };
+  env.finisher = std::make_shared<FinishInBackground>();
   return env;
 }
 

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "config/config.hpp"
+#include "plugin/finisher.hpp"
 
 namespace netmod::plugin::netmodules {
 
@@ -17,6 +18,9 @@ namespace netmod::plugin::netmodules {
 struct Environment {
   config::Config config;
   std::function<Result<std::shared_ptr<store::Store>>()> open_store;
+  // Does what a call leaves for after its answer (plugin/finisher.hpp):
+  // a background process by default.
+  std::shared_ptr<Finisher> finisher;
 };
 
 Environment default_environment(config::Config config);

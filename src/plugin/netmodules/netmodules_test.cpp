@@ -19,6 +19,7 @@ class NetmodulesTest : public ::testing::Test {
     auto c = config::parse_config("{}", "test");
     env_.config = *c;
     env_.open_store = [this]() -> Result<std::shared_ptr<store::Store>> { return std::shared_ptr<store::Store>(store_); };
+    env_.finisher = std::make_shared<FinishNow>(store_.get());
   }
 
   // Runs one call; returns (exit code, parsed stdout).

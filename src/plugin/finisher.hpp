@@ -1,0 +1,75 @@
+// What a call leaves for after it has answered, and who does it. The
+// choice is the process's, made where it starts (main, the agent, a test):
+//  - FinishNow applies the work at once on the caller's sockets, reading
+//    every reply (a long-lived process; tests; the background process
+//    below; commands such as reconcile that report what they did);
+//  - FinishInBackground hands it to a process of its own, started with
+//    posix_spawn (`netmod finish`), for a short plugin call whose runtime
+//    waits for it to exit: the work, encoded, in a memory file, and the
+//    call's sockets, inherited (the nf_tables socket's close then waits for
+//    the kernel there, not in the call). That process applies it with
+//    FinishNow and logs what failed to syslog.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "dataplane/dataplane.hpp"
+#include "store/store.hpp"
+
+namespace netmod::plugin {
+
+struct Leftover {
+  dataplane::FollowUp kernel;
+  // IPAM handles to release once kernel.delete_links are gone (a DEL's
+  // parked addresses: none is handed out while its old veth exists), in
+  // the store `datastore` names.
+  std::vector<std::string> release_handles;
+  config::DatastoreConfig datastore;
+
+  bool empty() const { return kernel.empty() && release_handles.empty(); }
+};
+
+class Finisher {
+ public:
+  virtual ~Finisher() = default;
+  // Sees that `work` gets done; `dp` is the dataplane it came from (its
+  // sockets do it, or go with it). An error names every part that failed.
+  virtual Result<void> finish(dataplane::Dataplane& dp, Leftover work) = 0;
+};
+
+class FinishNow final : public Finisher {
+ public:
+  // `store`: where to release handles (else opened from the work's
+  // datastore config).
+  explicit FinishNow(store::Store* store = nullptr) : store_(store) {}
+  Result<void> finish(dataplane::Dataplane& dp, Leftover work) override;
+
+ private:
+  store::Store* store_;
+};
+
+class FinishInBackground final : public Finisher {
+ public:
+  // `self`: the netmod binary to start.
+  explicit FinishInBackground(std::string self = "/proc/self/exe") : self_(std::move(self)) {}
+  Result<void> finish(dataplane::Dataplane& dp, Leftover work) override;
+
+ private:
+  std::string self_;
+};
+
+// Where `netmod finish` finds what it inherited.
+inline constexpr int kFinishPayloadFd = 100;
+inline constexpr int kFinishRtnlFd = 101;
+inline constexpr int kFinishNfFd = 102;
+
+// The background process's side: decodes the work from `payload_fd` and
+// applies it on the inherited sockets (-1: none; opened if the work needs
+// one).
+Result<void> finish_inherited(int payload_fd, int rtnl_fd, int nf_fd, std::vector<std::string> release_handles,
+                              const config::DatastoreConfig& datastore);
+
+}  // namespace netmod::plugin

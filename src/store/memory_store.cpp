@@ -11,6 +11,10 @@ Result<std::optional<KeyValue>> MemoryStore::get(std::string_view key) {
 
 Result<std::vector<KeyValue>> MemoryStore::list(std::string_view prefix) {
   std::lock_guard lock(mu_);
+  return list_locked(prefix);
+}
+
+std::vector<KeyValue> MemoryStore::list_locked(std::string_view prefix) const {
   std::vector<KeyValue> out;
   for (auto it = data_.lower_bound(prefix); it != data_.end(); ++it) {
     if (it->first.compare(0, prefix.size(), prefix) != 0) break;
@@ -32,14 +36,61 @@ Result<bool> MemoryStore::commit(const Txn& txn) {
   }
   if (txn.ops.empty()) return true;
   ++revision_;
+  // The events of one revision in key order, the last write of a key
+  // winning (as the key space itself).
+  std::map<std::string, Event, std::less<>> events;
   for (const Op& op : txn.ops) {
     if (op.kind == Op::Kind::put) {
       data_[op.key] = KeyValue{op.key, op.value, revision_};
-    } else {
-      data_.erase(op.key);
+      events[op.key] = Event{Event::Kind::put, op.key, op.value, revision_};
+    } else if (data_.erase(op.key) || events.count(op.key)) {
+      events[op.key] = Event{Event::Kind::del, op.key, "", revision_};
     }
   }
+  for (auto& [k, e] : events) events_.push_back(std::move(e));
+  if (revision_ - compacted_ > 2 * kKeptRevisions) {
+    const int64_t upto = revision_ - kKeptRevisions;
+    while (!events_.empty() && events_.front().revision <= upto) events_.pop_front();
+    compacted_ = upto;
+  }
+  changed_.notify_all();
   return true;
+}
+
+Result<Snapshot> MemoryStore::list_at_once(const std::vector<std::string>& prefixes) {
+  std::lock_guard lock(mu_);
+  Snapshot snap;
+  snap.revision = revision_;
+  for (const auto& p : prefixes) snap.lists.push_back(list_locked(p));
+  return snap;
+}
+
+Result<WatchResult> MemoryStore::watch(std::string_view prefix, int64_t from_revision, std::chrono::milliseconds wait) {
+  std::unique_lock lock(mu_);
+  WatchResult out;
+  if (from_revision <= compacted_) {
+    out.compacted = true;
+    out.next_revision = from_revision;
+    return out;
+  }
+  changed_.wait_for(lock, wait, [&] { return revision_ >= from_revision; });
+  for (const auto& e : events_) {
+    if (e.revision >= from_revision && e.key.compare(0, prefix.size(), prefix) == 0) out.events.push_back(e);
+  }
+  out.next_revision = std::max(from_revision, revision_ + 1);
+  return out;
+}
+
+Result<void> MemoryStore::compact(int64_t revision) {
+  std::lock_guard lock(mu_);
+  if (revision <= compacted_) return ok();
+  if (revision > revision_) {
+    return make_error(Errc::invalid_argument, "cannot compact to revision " + std::to_string(revision) +
+                                                  ": the store is at " + std::to_string(revision_));
+  }
+  while (!events_.empty() && events_.front().revision <= revision) events_.pop_front();
+  compacted_ = revision;
+  return ok();
 }
 
 }  // namespace netmod::store

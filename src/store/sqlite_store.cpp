@@ -17,7 +17,7 @@ namespace netmod::store {
 namespace {
 
 constexpr int kApplicationId = 0x4e4d4f44;  // "NMOD"
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 struct StmtDeleter {
   void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
@@ -73,7 +73,7 @@ struct SqliteStore::Conn {
   int busy_timeout_ms = 0;
   std::chrono::steady_clock::time_point busy_since;
   std::minstd_rand rng{std::random_device{}()};
-  Stmt get_stmt, list_stmt, list_all_stmt, put_stmt, del_stmt, rev_get_stmt, rev_set_stmt;
+  Stmt get_stmt, list_stmt, list_all_stmt, put_stmt, del_stmt, rev_get_stmt, rev_set_stmt, event_stmt;
 
   ~Conn() {
     get_stmt.reset();
@@ -181,16 +181,85 @@ struct SqliteStore::Conn {
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) return error(rc, "writing key");
-    return ok();
+    return event(key, value, false, revision);
   }
 
-  Result<void> del(std::string_view key) {
+  Result<void> del(std::string_view key, int64_t revision) {
     NETMOD_ASSIGN_OR_RETURN(sqlite3_stmt * st, prepare(del_stmt, "DELETE FROM kv WHERE key = ?1"));
     sqlite3_bind_text(st, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) return error(rc, "deleting key");
+    if (sqlite3_changes(db) == 0) return ok();  // nothing was there: no event
+    return event(key, "", true, revision);
+  }
+
+  // The change as an event of its revision (the last of a key's changes
+  // in one revision stands).
+  Result<void> event(std::string_view key, std::string_view value, bool deleted, int64_t revision) {
+    NETMOD_ASSIGN_OR_RETURN(
+        sqlite3_stmt * st,
+        prepare(event_stmt, "INSERT OR REPLACE INTO events(revision, key, value, deleted) VALUES(?1, ?2, ?3, ?4)"));
+    sqlite3_bind_int64(st, 1, revision);
+    sqlite3_bind_text(st, 2, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
+    sqlite3_bind_blob(st, 3, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, deleted ? 1 : 0);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) return error(rc, "writing event");
     return ok();
+  }
+
+  Result<int64_t> compacted() { return single_int("SELECT value FROM meta WHERE name = 'compacted'"); }
+
+  // Events up to `revision` go; watch() from one of them answers compacted.
+  Result<void> compact_to(int64_t revision) {
+    Stmt del, set;
+    NETMOD_ASSIGN_OR_RETURN(sqlite3_stmt * d, prepare(del, "DELETE FROM events WHERE revision <= ?1"));
+    sqlite3_bind_int64(d, 1, revision);
+    if (int rc = sqlite3_step(d); rc != SQLITE_DONE) return error(rc, "compacting events");
+    NETMOD_ASSIGN_OR_RETURN(sqlite3_stmt * u,
+                            prepare(set, "INSERT OR REPLACE INTO meta(name, value) VALUES('compacted', ?1)"));
+    sqlite3_bind_int64(u, 1, revision);
+    if (int rc = sqlite3_step(u); rc != SQLITE_DONE) return error(rc, "compacting events");
+    return ok();
+  }
+
+  // After a commit's writes at `revision`, under the write lock: every
+  // 1,000 revisions, the events older than kKeptRevisions go.
+  Result<void> maybe_compact(int64_t revision) {
+    if (revision % 1000 != 0 || revision <= Store::kKeptRevisions) return ok();
+    return compact_to(revision - Store::kKeptRevisions);
+  }
+
+  Result<std::vector<Event>> events_from(std::string_view prefix, int64_t from) {
+    std::string end = prefix_end(prefix);
+    Stmt s;
+    NETMOD_ASSIGN_OR_RETURN(
+        sqlite3_stmt * st,
+        prepare(s, end.empty() ? "SELECT revision, key, value, deleted FROM events WHERE revision >= ?1 AND key >= ?2 "
+                                 "ORDER BY revision, key"
+                               : "SELECT revision, key, value, deleted FROM events WHERE revision >= ?1 AND key >= ?2 "
+                                 "AND key < ?3 ORDER BY revision, key"));
+    sqlite3_bind_int64(st, 1, from);
+    sqlite3_bind_text(st, 2, prefix.data(), static_cast<int>(prefix.size()), SQLITE_STATIC);
+    if (!end.empty()) sqlite3_bind_text(st, 3, end.data(), static_cast<int>(end.size()), SQLITE_STATIC);
+    std::vector<Event> out;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      Event e;
+      e.revision = sqlite3_column_int64(st, 0);
+      e.key.assign(reinterpret_cast<const char*>(sqlite3_column_text(st, 1)),
+                   static_cast<size_t>(sqlite3_column_bytes(st, 1)));
+      if (sqlite3_column_bytes(st, 2) > 0) {
+        e.value.assign(static_cast<const char*>(sqlite3_column_blob(st, 2)),
+                       static_cast<size_t>(sqlite3_column_bytes(st, 2)));
+      }
+      e.kind = sqlite3_column_int(st, 3) ? Event::Kind::del : Event::Kind::put;
+      out.push_back(std::move(e));
+    }
+    if (rc != SQLITE_DONE) return error(rc, "reading events");
+    return out;
   }
 
   Result<int64_t> revision() {
@@ -271,7 +340,7 @@ class SqliteTx final : public Tx {
     if (failed()) return;
     wrote_ = true;
     if (revision_ == 0) return;
-    if (auto r = conn_.del(key); !r) failure_ = std::move(r).error();
+    if (auto r = conn_.del(key, revision_); !r) failure_ = std::move(r).error();
   }
 
   bool failed() const { return failure_.has_value(); }
@@ -350,8 +419,10 @@ Result<void> SqliteStore::init() {
       NETMOD_TRY(c.exec(
           "CREATE TABLE kv(key TEXT PRIMARY KEY, value BLOB NOT NULL, revision INTEGER NOT NULL) WITHOUT ROWID;"
           "CREATE TABLE meta(name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+          "CREATE TABLE events(revision INTEGER NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, "
+          "deleted INTEGER NOT NULL, PRIMARY KEY(revision, key)) WITHOUT ROWID;"
           "PRAGMA application_id = 1313689412;"  // kApplicationId
-          "PRAGMA user_version = 1;"));
+          "PRAGMA user_version = 2;"));
     }
     NETMOD_TRY(c.exec("COMMIT"));
     rollback.cancel();
@@ -361,6 +432,22 @@ Result<void> SqliteStore::init() {
   if (version > kSchemaVersion) {
     return make_error(Errc::corrupt, "datastore " + c.path + ": schema version " + std::to_string(version) +
                                          " was written by a newer netmod");
+  }
+  if (version < kSchemaVersion) {
+    // Schema 1 had no events: from now on, it has; the revisions before are
+    // compacted (a watcher from one of them lists again).
+    NETMOD_ASSIGN_OR_RETURN(Cleanup rollback, c.begin_write());
+    NETMOD_ASSIGN_OR_RETURN(int64_t locked_version, c.single_int("PRAGMA user_version"));
+    if (locked_version < 2) {
+      NETMOD_TRY(c.exec(
+          "CREATE TABLE IF NOT EXISTS events(revision INTEGER NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, "
+          "deleted INTEGER NOT NULL, PRIMARY KEY(revision, key)) WITHOUT ROWID;"
+          "PRAGMA user_version = 2;"));
+      NETMOD_ASSIGN_OR_RETURN(int64_t rev, c.revision());
+      NETMOD_TRY(c.compact_to(rev));
+    }
+    NETMOD_TRY(c.exec("COMMIT"));
+    rollback.cancel();
   }
   static_assert(kApplicationId == 1313689412);
   // No checkpoint when the connection closes: a plugin call is a short
@@ -404,10 +491,11 @@ Result<bool> SqliteStore::commit(const Txn& txn) {
       if (op.kind == Op::Kind::put) {
         NETMOD_TRY(c.put(op.key, op.value, rev));
       } else {
-        NETMOD_TRY(c.del(op.key));
+        NETMOD_TRY(c.del(op.key, rev));
       }
     }
     NETMOD_TRY(c.set_revision(rev));
+    NETMOD_TRY(c.maybe_compact(rev));
   }
   NETMOD_TRY(c.exec("COMMIT"));
   rollback.cancel();
@@ -443,6 +531,61 @@ Result<void> SqliteStore::update(const UpdateFn& fn) {
   if (tx.failed()) return *tx.failure();
   if (!tx.wrote()) return ok();  // the guard rolls back the read-only transaction
   NETMOD_TRY(c.set_revision(rev + 1));
+  NETMOD_TRY(c.maybe_compact(rev + 1));
+  NETMOD_TRY(c.exec("COMMIT"));
+  rollback.cancel();
+  return ok();
+}
+
+Result<Snapshot> SqliteStore::list_at_once(const std::vector<std::string>& prefixes) {
+  Conn& c = *conn_;
+  NETMOD_TRY(c.exec("BEGIN DEFERRED"));
+  Cleanup end([&c] { sqlite3_exec(c.db, "COMMIT", nullptr, nullptr, nullptr); });
+  Snapshot snap;
+  NETMOD_ASSIGN_OR_RETURN(snap.revision, c.revision());
+  for (const auto& p : prefixes) {
+    NETMOD_ASSIGN_OR_RETURN(auto kvs, c.list(p));
+    snap.lists.push_back(std::move(kvs));
+  }
+  return snap;
+}
+
+Result<WatchResult> SqliteStore::watch(std::string_view prefix, int64_t from_revision, std::chrono::milliseconds wait) {
+  Conn& c = *conn_;
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    WatchResult out;
+    {
+      NETMOD_TRY(c.exec("BEGIN DEFERRED"));
+      Cleanup end([&c] { sqlite3_exec(c.db, "COMMIT", nullptr, nullptr, nullptr); });
+      NETMOD_ASSIGN_OR_RETURN(int64_t gone, c.compacted());
+      if (from_revision <= gone) {
+        out.compacted = true;
+        out.next_revision = from_revision;
+        return out;
+      }
+      NETMOD_ASSIGN_OR_RETURN(out.events, c.events_from(prefix, from_revision));
+      NETMOD_ASSIGN_OR_RETURN(int64_t rev, c.revision());
+      out.next_revision = std::max(from_revision, rev + 1);
+    }
+    // Another process's commit shows in no callback: look again shortly
+    // (an agent watches with a wait of seconds; 10 ms costs nothing).
+    if (!out.events.empty() || std::chrono::steady_clock::now() >= deadline) return out;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+Result<void> SqliteStore::compact(int64_t revision) {
+  Conn& c = *conn_;
+  NETMOD_ASSIGN_OR_RETURN(Cleanup rollback, c.begin_write());
+  NETMOD_ASSIGN_OR_RETURN(int64_t rev, c.revision());
+  NETMOD_ASSIGN_OR_RETURN(int64_t gone, c.compacted());
+  if (revision <= gone) return ok();
+  if (revision > rev) {
+    return make_error(Errc::invalid_argument, "cannot compact to revision " + std::to_string(revision) +
+                                                  ": the store is at " + std::to_string(rev));
+  }
+  NETMOD_TRY(c.compact_to(revision));
   NETMOD_TRY(c.exec("COMMIT"));
   rollback.cancel();
   return ok();

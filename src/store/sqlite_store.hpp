@@ -1,9 +1,13 @@
 // The embedded backend: one SQLite database file in WAL mode.
 //
-// On-disk layout (schema version 1; PRAGMA application_id 0x4e4d4f44 "NMOD",
-// PRAGMA user_version 1):
+// On-disk layout (schema version 2; PRAGMA application_id 0x4e4d4f44 "NMOD",
+// PRAGMA user_version 2):
 //   kv(key TEXT PRIMARY KEY, value BLOB, revision INTEGER)  -- the key space
-//   meta(name TEXT PRIMARY KEY, value INTEGER)              -- 'revision'
+//   meta(name TEXT PRIMARY KEY, value INTEGER)              -- 'revision',
+//                                                              'compacted'
+//   events(revision, key, value, deleted)                   -- for watch()
+// A schema 1 file (before events) gains the events table when opened, its
+// history before then compacted.
 // A file that is not SQLite, or SQLite without netmod's application id, is
 // refused with Errc::corrupt and left untouched.
 //
@@ -56,6 +60,12 @@ class SqliteStore final : public Store {
   Result<void> read(const UpdateFn& fn) override;
   // Refuses a file opened read-only, and takes and drops the write lock.
   Result<void> probe_write() override;
+  // One read transaction.
+  Result<Snapshot> list_at_once(const std::vector<std::string>& prefixes) override;
+  // Polls the events table every 10 ms while waiting (other processes'
+  // commits raise no callback here).
+  Result<WatchResult> watch(std::string_view prefix, int64_t from_revision, std::chrono::milliseconds wait) override;
+  Result<void> compact(int64_t revision) override;
   std::string describe() const override { return "embedded:" + options_.path; }
 
   // Internal plumbing shared with the in-transaction view; not for callers.

@@ -121,6 +121,36 @@ TEST_F(SqliteStoreTest, RefusesAnotherApplicationsDatabase) {
   EXPECT_NE(s.error().message.find("another application"), std::string::npos);
 }
 
+// A file of schema 1 (before watch): opened, it keeps its keys and gains
+// the events table; watching from before the upgrade says list again.
+TEST_F(SqliteStoreTest, UpgradesASchemaOneFileForWatch) {
+  fs::create_directories(dir_);
+  std::string path = dir_ + "/v1.db";
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "PRAGMA journal_mode=WAL;"
+                         "CREATE TABLE kv(key TEXT PRIMARY KEY, value BLOB NOT NULL, revision INTEGER NOT NULL) WITHOUT ROWID;"
+                         "CREATE TABLE meta(name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+                         "INSERT INTO kv VALUES('/old', 'kept', 7); INSERT INTO meta VALUES('revision', 7);"
+                         "PRAGMA application_id = 1313689412; PRAGMA user_version = 1;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto s = SqliteStore::open({path});
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ((*(*s)->get("/old"))->value, "kept");
+  EXPECT_TRUE((*s)->watch("/", 1, std::chrono::milliseconds(0))->compacted);
+  Txn t;
+  t.ops.push_back({Op::Kind::put, "/new", "x"});
+  ASSERT_TRUE(*(*s)->commit(t));
+  auto w = (*s)->watch("/", 8, std::chrono::milliseconds(0));
+  ASSERT_TRUE(w) << w.error().message;
+  ASSERT_EQ(w->events.size(), 1u);
+  EXPECT_EQ(w->events[0].key, "/new");
+  EXPECT_EQ(w->events[0].revision, 8);
+}
+
 TEST_F(SqliteStoreTest, PathThatCannotBeCreatedIsAClearError) {
   fs::create_directories(dir_);
   std::ofstream(dir_ + "/file") << "x";

@@ -10,8 +10,14 @@
 //    revision as its `revision` (etcd's mod_revision).
 //  - A Compare holds when the key's current revision equals `revision`;
 //    revision 0 means "the key does not exist".
+//  - Every change is also an event (a put with its value, or a delete),
+//    numbered by its commit's revision, kept until compacted: watch() reads
+//    them in order from any revision still kept, and says "compacted" for
+//    one that is not, when the watcher must list again (list_at_once) and
+//    watch on from that listing's revision + 1.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -44,6 +50,30 @@ struct Op {
 struct Txn {
   std::vector<Compare> compares;
   std::vector<Op> ops;
+};
+
+struct Event {
+  enum class Kind { put, del };
+  Kind kind = Kind::put;
+  std::string key;
+  std::string value;     // put: the value written
+  int64_t revision = 0;  // the commit's
+};
+
+// What several prefixes held at one revision.
+struct Snapshot {
+  int64_t revision = 0;                      // the store's revision they were read at
+  std::vector<std::vector<KeyValue>> lists;  // one per prefix, in the order asked
+};
+
+struct WatchResult {
+  // Events under the prefix, in revision order (key order within one).
+  std::vector<Event> events;
+  // Where the next watch() of the same prefix resumes.
+  int64_t next_revision = 0;
+  // The revisions asked for are compacted away: list again, then watch
+  // from the listing's revision + 1. `events` is empty.
+  bool compacted = false;
 };
 
 // The view a read-modify-write function sees inside Store::update(). Reads
@@ -92,6 +122,23 @@ class Store {
   // optimistically and validates every key read with a compare-only
   // commit; a write through the view is an Errc::internal error.
   virtual Result<void> read(const UpdateFn& fn);
+
+  // Every key under each of `prefixes`, all read at one revision, and
+  // that revision (an agent's starting point for watch()).
+  virtual Result<Snapshot> list_at_once(const std::vector<std::string>& prefixes) = 0;
+
+  // The events under `prefix` from `from_revision` on (1: from the
+  // store's start, if never compacted), in order. When there are none yet,
+  // waits up to `wait` for the first; returns what there is then (maybe
+  // nothing). Resumable: call again from next_revision.
+  virtual Result<WatchResult> watch(std::string_view prefix, int64_t from_revision,
+                                    std::chrono::milliseconds wait) = 0;
+
+  // Forgets the events of revisions up to `revision` (watch() from one of
+  // them then answers compacted). Backends also compact on their own,
+  // keeping at least kKeptRevisions.
+  virtual Result<void> compact(int64_t revision) = 0;
+  static constexpr int64_t kKeptRevisions = 10000;
 
   // Whether a write could succeed now: the store is open for writing and
   // its write lock can be had (CNI STATUS). Writes nothing.

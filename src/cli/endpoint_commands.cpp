@@ -7,7 +7,7 @@
 
 #include "cli/context.hpp"
 #include "cli/table.hpp"
-#include "plugin/endpoints.hpp"
+#include "records/endpoints.hpp"
 
 namespace netmod::cli {
 
@@ -38,7 +38,7 @@ void add_endpoint_commands(CLI::App& app, Context& ctx, int& exit_code) {
     auto h = open_ipam(ctx);
     if (!h) return void(exit_code = fail(h.error()));
     std::string host = opts->all ? "" : (opts->host.empty() ? config::effective_hostname(h->config) : opts->host);
-    auto list = plugin::Endpoints(*h->store).list(host);
+    auto list = records::Endpoints(*h->store).list(host);
     if (!list) return void(exit_code = fail(list.error()));
     if (opts->json) {
       json out = json::array();
@@ -64,9 +64,9 @@ void add_endpoint_commands(CLI::App& app, Context& ctx, int& exit_code) {
   ng_list->callback([&ctx, &exit_code, ng_json] {
     auto h = open_ipam(ctx);
     if (!h) return void(exit_code = fail(h.error()));
-    auto list = plugin::Endpoints(*h->store).list();
+    auto list = records::Endpoints(*h->store).list();
     if (!list) return void(exit_code = fail(list.error()));
-    std::map<std::string, std::vector<const plugin::EndpointRecord*>> groups;
+    std::map<std::string, std::vector<const records::EndpointRecord*>> groups;
     for (const auto& e : *list) {
       for (const auto& g : e.netgroups) groups[g].push_back(&e);
     }

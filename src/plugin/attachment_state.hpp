@@ -10,9 +10,13 @@
 
 #include "dataplane/dataplane.hpp"
 #include "dataplane/kernel_state.hpp"
-#include "plugin/endpoints.hpp"
+#include "records/endpoints.hpp"
 
 namespace netmod::plugin {
+
+// The records plugins file and read (records/endpoints.hpp).
+using records::EndpointRecord;
+using records::Endpoints;
 
 struct Observed {
   // Inside the task (nullopt link: no interface of the record's name).

@@ -7,9 +7,13 @@
 #include <vector>
 
 #include "ipam/check.hpp"
-#include "plugin/endpoints.hpp"
+#include "records/endpoints.hpp"
 
 namespace netmod::plugin {
+
+// The records plugins file and read (records/endpoints.hpp).
+using records::EndpointRecord;
+using records::Endpoints;
 
 // Kinds: endpoint_address_free (IPAM holds the address free: it may be
 // handed to another task while this one uses it), endpoint_address_foreign

@@ -12,10 +12,14 @@
 #include "config/config.hpp"
 #include "dataplane/dataplane.hpp"
 #include "ipam/ipam.hpp"
-#include "plugin/endpoints.hpp"
+#include "records/endpoints.hpp"
 #include "plugin/finisher.hpp"
 
 namespace netmod::plugin {
+
+// The records plugins file and read (records/endpoints.hpp).
+using records::EndpointRecord;
+using records::Endpoints;
 
 struct IsolateParams {
   std::string host;

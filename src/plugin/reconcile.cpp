@@ -9,7 +9,7 @@
 #include "common/json_fields.hpp"
 #include "dataplane/kernel_state.hpp"
 #include "plugin/attachment_state.hpp"
-#include "plugin/endpoints.hpp"
+#include "records/endpoints.hpp"
 #include "plugin/isolation.hpp"
 
 namespace netmod::plugin {

@@ -1,10 +1,10 @@
-#include "plugin/endpoints.hpp"
+#include "records/endpoints.hpp"
 
 #include <gtest/gtest.h>
 
 #include "store/memory_store.hpp"
 
-namespace netmod::plugin {
+namespace netmod::records {
 namespace {
 
 EndpointRecord record(const std::string& cid, std::vector<const char*> addrs,
@@ -108,4 +108,4 @@ TEST(Endpoints, RecordsWithoutRoutesGetTheDefaultRoutesOfTheirFamilies) {
 }
 
 }  // namespace
-}  // namespace netmod::plugin
+}  // namespace netmod::records

@@ -3,20 +3,7 @@
 // cleanup and reconcile work from the store, never from memory (a crash
 // between isolate and cleanup loses nothing).
 //
-//   /netmod/v1/endpoints/<host>/<id>
-//       {"container_id", "host", "host_ifname", "task_ifname", "addresses",
-//        "netgroups", "labels", "mtu", "netns", "netns_inode", "routes",
-//        "table"}
-//   /netmod/v1/endpoint-ids/<id>             {"host"}
-//       (index: an attachment is found by its key alone, whatever hostname
-//        a later call names)
-//   /netmod/v1/endpoint-addresses/<address>  {"host", "container_id"}
-//       (index: which endpoint uses an address; one endpoint per address)
-//   /netmod/v1/host-netgroups/<host>/<netgroup>      "<count>"
-//   /netmod/v1/host-combinations/<host>/<g1,g2,...>  "<count>"
-//       (how many endpoints of the host are in a netgroup, or in exactly a
-//        combination of netgroups: when the last one goes, so do the host's
-//        nftables objects for it)
+// Keys: records/keys.hpp.
 #pragma once
 
 #include <cstdint>
@@ -28,7 +15,7 @@
 #include "net/cidr.hpp"
 #include "store/store.hpp"
 
-namespace netmod::plugin {
+namespace netmod::records {
 
 struct EndpointRecord {
   std::string container_id;  // the attachment's key (CNI: container id ":" interface)
@@ -88,4 +75,4 @@ class Endpoints {
 std::string encode_endpoint(const EndpointRecord& r);
 Result<EndpointRecord> decode_endpoint(std::string_view json);
 
-}  // namespace netmod::plugin
+}  // namespace netmod::records

@@ -1,35 +1,23 @@
-#include "plugin/endpoints.hpp"
+#include "records/endpoints.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include "common/text.hpp"
-#include "ipam/keys.hpp"
+#include "records/keys.hpp"
 
-namespace netmod::plugin {
+namespace netmod::records {
 
 using json = nlohmann::json;
 
 namespace {
 
-constexpr std::string_view kEndpoints = "/netmod/v1/endpoints/";
-constexpr std::string_view kEndpointIds = "/netmod/v1/endpoint-ids/";
-constexpr std::string_view kEndpointAddresses = "/netmod/v1/endpoint-addresses/";
-constexpr std::string_view kHostNetgroups = "/netmod/v1/host-netgroups/";
-constexpr std::string_view kHostCombinations = "/netmod/v1/host-combinations/";
-
-using ipam::keys::escape_segment;
-
-std::string host_prefix(const std::string& host) { return std::string(kEndpoints) + escape_segment(host) + "/"; }
-std::string endpoint_key(const std::string& host, const std::string& id) { return host_prefix(host) + escape_segment(id); }
-std::string id_key(const std::string& id) { return std::string(kEndpointIds) + escape_segment(id); }
-std::string address_key(const net::IpAddress& a) { return std::string(kEndpointAddresses) + a.str(); }
-std::string netgroup_key(const std::string& host, const std::string& g) {
-  return std::string(kHostNetgroups) + escape_segment(host) + "/" + escape_segment(g);
-}
+std::string host_prefix(const std::string& host) { return keys::host_endpoints(host); }
+std::string endpoint_key(const std::string& host, const std::string& id) { return keys::endpoint(host, id); }
+std::string id_key(const std::string& id) { return keys::endpoint_id(id); }
+std::string address_key(const net::IpAddress& a) { return keys::endpoint_address(a); }
+std::string netgroup_key(const std::string& host, const std::string& g) { return keys::host_netgroup(host, g); }
 std::string combination_key(const std::string& host, const std::vector<std::string>& groups) {
-  std::string joined;
-  for (const auto& g : groups) joined += (joined.empty() ? "" : ",") + g;
-  return std::string(kHostCombinations) + escape_segment(host) + "/" + escape_segment(joined);
+  return keys::host_combination(host, groups);
 }
 
 // Adds `delta` to a usage count; returns the new count (0: the key goes).
@@ -222,7 +210,7 @@ Result<std::vector<EndpointRecord>> Endpoints::list(const std::string& host) {
 }
 
 Result<std::vector<EndpointRecord>> Endpoints::list(store::Tx& tx, const std::string& host) {
-  NETMOD_ASSIGN_OR_RETURN(auto kvs, tx.list(host.empty() ? std::string(kEndpoints) : host_prefix(host)));
+  NETMOD_ASSIGN_OR_RETURN(auto kvs, tx.list(host.empty() ? std::string(keys::kEndpoints) : host_prefix(host)));
   std::vector<EndpointRecord> out;
   for (const auto& kv : kvs) {
     NETMOD_ASSIGN_OR_RETURN(auto rec, decode_endpoint(kv.value));
@@ -231,4 +219,4 @@ Result<std::vector<EndpointRecord>> Endpoints::list(store::Tx& tx, const std::st
   return out;
 }
 
-}  // namespace netmod::plugin
+}  // namespace netmod::records

@@ -186,6 +186,8 @@ class Dataplane {
   Result<void> apply_host(const HostSpec& host);
 
   NetlinkSocket& netlink() { return nl_; }
+  // The nf_tables socket, opened on first use.
+  Result<NetlinkSocket*> nf_tables() { return nf(); }
   // libnftables, loaded and its context made on first use.
   Result<Nft*> nft();
 

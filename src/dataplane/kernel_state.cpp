@@ -158,4 +158,18 @@ Result<std::vector<Neighbour>> neighbours(NetlinkSocket& sock, net::Family famil
   return dump<Neighbour>(sock, RTM_GETNEIGH, af(family), "listing neighbours", parse_neighbour);
 }
 
+Result<std::vector<Neighbour>> proxy_neighbours(NetlinkSocket& sock, net::Family family) {
+  // Proxy entries are a table of their own, dumped when the request's
+  // ndmsg asks for NTF_PROXY.
+  NlMessage m(RTM_GETNEIGH, NLM_F_DUMP, "listing proxy neighbours");
+  auto* nd = m.put_family_header<ndmsg>();
+  nd->ndm_family = af(family);
+  nd->ndm_flags = NTF_PROXY;
+  std::vector<Neighbour> out;
+  NETMOD_TRY(sock.request(m, [&](const nlmsghdr* h) {
+    if (auto v = parse_neighbour(h); v && (v->flags & NTF_PROXY)) out.push_back(std::move(*v));
+  }));
+  return out;
+}
+
 }  // namespace netmod::dataplane::state

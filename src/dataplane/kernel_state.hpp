@@ -71,5 +71,7 @@ Result<std::vector<Address>> addresses(NetlinkSocket& sock);
 Result<std::vector<Route>> routes(NetlinkSocket& sock, net::Family family);
 Result<std::vector<Rule>> rules(NetlinkSocket& sock, net::Family family);
 Result<std::vector<Neighbour>> neighbours(NetlinkSocket& sock, net::Family family);
+// The proxy ARP/NDP entries (flags NTF_PROXY).
+Result<std::vector<Neighbour>> proxy_neighbours(NetlinkSocket& sock, net::Family family);
 
 }  // namespace netmod::dataplane::state

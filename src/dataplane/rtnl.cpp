@@ -204,6 +204,25 @@ NlMessage add_proxy_neighbour(int ifindex, const net::IpAddress& ip) {
   return new_neighbour(ifindex, ip, 0, NTF_PROXY, "adding proxy neighbour");
 }
 
+NlMessage del_neighbour(int ifindex, const net::IpAddress& ip) {
+  NlMessage m(RTM_DELNEIGH, 0, "deleting neighbour " + ip.str());
+  auto* nd = m.put_family_header<ndmsg>();
+  nd->ndm_family = af(ip);
+  nd->ndm_ifindex = ifindex;
+  put_addr(m, NDA_DST, ip);
+  return m;
+}
+
+NlMessage del_proxy_neighbour(int ifindex, const net::IpAddress& ip) {
+  NlMessage m(RTM_DELNEIGH, 0, "deleting proxy neighbour " + ip.str());
+  auto* nd = m.put_family_header<ndmsg>();
+  nd->ndm_family = af(ip);
+  nd->ndm_ifindex = ifindex;
+  nd->ndm_flags = NTF_PROXY;
+  put_addr(m, NDA_DST, ip);
+  return m;
+}
+
 Result<int> link_index(NetlinkSocket& sock, const std::string& name) {
   NlMessage m(RTM_GETLINK, 0, "looking up link " + name);
   auto* ifi = m.put_family_header<ifinfomsg>();

@@ -62,6 +62,8 @@ NlMessage add_neighbour(int ifindex, const net::IpAddress& ip, const Mac& mac);
 // A proxy entry: the link answers neighbour solicitations for `ip` (with
 // proxy_ndp on) although no interface owns it.
 NlMessage add_proxy_neighbour(int ifindex, const net::IpAddress& ip);
+NlMessage del_neighbour(int ifindex, const net::IpAddress& ip);
+NlMessage del_proxy_neighbour(int ifindex, const net::IpAddress& ip);
 
 // Lookups. Errc::not_found when there is no such link.
 Result<int> link_index(NetlinkSocket& sock, const std::string& name);

@@ -1,0 +1,361 @@
+#include "engine/diff.hpp"
+
+#include <linux/rtnetlink.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "dataplane/dataplane.hpp"
+#include "dataplane/nft_netlink.hpp"
+
+namespace netmod::engine {
+
+namespace ruleset = dataplane::ruleset;
+namespace rtnl = dataplane::rtnl;
+namespace nftstate = dataplane::nftstate;
+
+bool is_host_ifname(std::string_view name) {
+  if (name.size() != 14 || !name.starts_with(dataplane::kHostIfPrefix)) return false;
+  return name.find_first_not_of("0123456789abcdef", 2) == std::string_view::npos;
+}
+
+namespace {
+
+bool is_group_set(std::string_view name, bool fast) {
+  return fast ? name.starts_with("gi4_") || name.starts_with("gi6_") : name.starts_with("g4_") || name.starts_with("g6_");
+}
+
+bool is_group_chain(std::string_view name, bool fast) {
+  return fast ? name.starts_with("f_") : name.starts_with("c_") && name != "c_isolated" && name != "c_public";
+}
+
+using ElementKey = std::tuple<bool, std::string, std::vector<uint8_t>>;
+ElementKey key_of(const nftstate::KernelElement& e) { return {e.fast, e.set, e.key}; }
+
+struct Differ {
+  Differ(const Plan& p, const Snapshot& k) : plan(p), kernel(k) {}
+  const Plan& plan;
+  const Snapshot& kernel;
+  Change out;
+  std::map<std::string, const dataplane::state::Link*> by_name;
+  std::set<int> owned;                 // indexes of netmod's task links
+  std::map<std::string, int> present;  // planned links the kernel has: name -> index
+  std::set<std::string> makers;        // nft syntax queued (each once)
+
+  void make(const std::string& text) {
+    if (makers.insert(text).second) out.nft_text += text;
+  }
+
+  void links() {
+    for (const auto& l : kernel.links) {
+      by_name[l.name] = &l;
+      names[l.index] = l.name;
+    }
+    for (const auto& [name, task] : plan.links) {
+      auto it = by_name.find(name);
+      if (it == by_name.end() || it->second->group == ruleset::kParkedIfGroup) {
+        out.unlinked.push_back(task.container_id);
+        continue;
+      }
+      const auto& l = *it->second;
+      present[name] = l.index;
+      owned.insert(l.index);
+      if (l.group != ruleset::kTaskIfGroup) {
+        out.rtnl.push_back(rtnl::set_link_group(name, ruleset::kTaskIfGroup));
+        out.added.push_back("interface " + name + " back in netmod's interface group");
+      }
+      if (!l.up) {
+        out.rtnl.push_back(rtnl::set_link_up(name));
+        out.added.push_back("interface " + name + " up");
+      }
+    }
+    for (const auto& l : kernel.links) {
+      if (!is_host_ifname(l.name)) continue;
+      if (l.group == ruleset::kParkedIfGroup) {
+        out.rtnl.push_back(rtnl::del_link(l.index));
+        out.removed.push_back("interface " + l.name + " (of a deleted task, parked for deletion)");
+      } else if (l.group == ruleset::kTaskIfGroup && !plan.links.count(l.name)) {
+        out.rtnl.push_back(rtnl::del_link(l.index));
+        out.removed.push_back("interface " + l.name + " (no endpoint)");
+        owned.insert(l.index);  // its routes and neighbours go with it
+      }
+    }
+  }
+
+  void routes() {
+    // (destination, index; 0 for a blackhole)
+    std::set<std::pair<net::Cidr, int>> want, have;
+    for (const auto& r : plan.routes) {
+      if (r.ifname.empty()) {
+        want.insert({r.dst, 0});
+      } else if (auto it = present.find(r.ifname); it != present.end()) {
+        want.insert({r.dst, it->second});
+      }
+    }
+    for (const auto& r : kernel.routes) {
+      const bool blackhole = r.type == RTN_BLACKHOLE;
+      if (!blackhole && r.oif == 0) continue;
+      have.insert({r.dst, blackhole ? 0 : r.oif});
+    }
+    for (const auto& [dst, index] : have) {
+      if (want.count({dst, index})) continue;
+      // A route through a link that goes anyway goes with it.
+      if (index && !present.count(name_of(index)) && owned.count(index)) continue;
+      out.rtnl.push_back(rtnl::del_route({dst, index, std::nullopt, index == 0, index != 0}));
+      out.removed.push_back((index ? "route to " + dst.str() + " via " + name_of(index) : "blackhole " + dst.str()) +
+                            " (no endpoint or block)");
+    }
+    for (const auto& [dst, index] : want) {
+      if (have.count({dst, index})) continue;
+      out.rtnl.push_back(rtnl::add_route({dst, index, std::nullopt, index == 0, index != 0}));
+      out.added.push_back(index ? "route to " + dst.str() + " via " + name_of(index) : "blackhole " + dst.str());
+    }
+  }
+
+  std::map<int, std::string> names;  // of every link, by index
+  std::string name_of(int index) const {
+    auto it = names.find(index);
+    return it == names.end() ? "#" + std::to_string(index) : it->second;
+  }
+
+  void neighbours() {
+    using Entry = std::pair<int, net::IpAddress>;
+    std::map<Entry, std::optional<rtnl::Mac>> want_perm;
+    std::set<Entry> want_proxy;
+    for (const auto& n : plan.neighbours) {
+      auto it = present.find(n.ifname);
+      if (it == present.end()) continue;
+      if (n.mac) {
+        want_perm[{it->second, n.ip}] = n.mac;
+      } else {
+        want_proxy.insert({it->second, n.ip});
+      }
+    }
+    std::map<Entry, std::optional<rtnl::Mac>> have_perm;
+    std::set<Entry> have_proxy;
+    for (const auto& n : kernel.neighbours) {
+      if (owned.count(n.index)) have_perm[{n.index, n.ip}] = n.mac;
+    }
+    for (const auto& n : kernel.proxies) {
+      if (owned.count(n.index)) have_proxy.insert({n.index, n.ip});
+    }
+    for (const auto& [e, mac] : have_perm) {
+      if (want_perm.count(e) || !present.count(name_of(e.first))) continue;
+      out.rtnl.push_back(rtnl::del_neighbour(e.first, e.second));
+      out.removed.push_back("neighbour " + e.second.str() + " on " + name_of(e.first) + " (no endpoint)");
+    }
+    for (const auto& e : have_proxy) {
+      if (want_proxy.count(e) || !present.count(name_of(e.first))) continue;
+      out.rtnl.push_back(rtnl::del_proxy_neighbour(e.first, e.second));
+      out.removed.push_back("proxy entry " + e.second.str() + " on " + name_of(e.first) + " (no endpoint)");
+    }
+    for (const auto& [e, mac] : want_perm) {
+      auto it = have_perm.find(e);
+      if (it != have_perm.end() && it->second == mac) continue;
+      out.rtnl.push_back(rtnl::add_neighbour(e.first, e.second, *mac));
+      out.added.push_back("neighbour " + e.second.str() + " on " + name_of(e.first));
+    }
+    for (const auto& e : want_proxy) {
+      if (have_proxy.count(e)) continue;
+      out.rtnl.push_back(rtnl::add_proxy_neighbour(e.first, e.second));
+      out.added.push_back("proxy entry " + e.second.str() + " on " + name_of(e.first));
+    }
+  }
+
+  // The first planned hook whose link is there: the device the fast-path
+  // chain is made hooked on. Empty: none (then no fast path at all).
+  std::string fast_device() const {
+    for (const auto& h : plan.hooks) {
+      if (present.count(h)) return h;
+    }
+    return "";
+  }
+
+  bool exists(const Object& o) const {
+    const auto& t = o.fast ? kernel.nft.netdev : kernel.nft.inet;
+    if (!t.present) return false;
+    return o.chain ? t.chain(o.name) != nullptr : t.has_set(o.name);
+  }
+
+  // Returns whether the fast-path table can be used.
+  bool objects() {
+    const std::string device = fast_device();
+    for (const auto& o : plan.objects) {
+      if (o.fast && device.empty()) continue;
+      const std::string& maker = plan.makers.at(o);
+      const std::string text = maker == kFastBaseMaker ? ruleset::fast_base(device) : maker;
+      if (!exists(o)) {
+        make(text);
+        out.added.push_back(std::string("nftables ") + (o.chain ? "chain " : "set ") + (o.fast ? "fast/" : "") + o.name);
+        continue;
+      }
+      if (!o.chain) continue;
+      const auto& t = o.fast ? kernel.nft.netdev : kernel.nft.inet;
+      auto want = plan.rule_counts.find(o);
+      auto have = t.rule_counts.find(o.name);
+      const size_t n = have == t.rule_counts.end() ? 0 : have->second;
+      if (want != plan.rule_counts.end() && want->second != n) {
+        make(text);
+        out.added.push_back("nftables chain " + std::string(o.fast ? "fast/" : "") + o.name + " rules (" +
+                            std::to_string(n) + " of " + std::to_string(want->second) + ": written anew)");
+      }
+    }
+    // The pool sets: their ranges as the kernel holds them.
+    if (!kernel.nft.inet.present) {
+      make(ruleset::pools(plan.pools));
+    } else {
+      std::set<ElementKey> want, have;
+      for (const char* f : {"v4", "v6"}) {
+        std::vector<net::Cidr> all, nat;
+        for (const auto& p : plan.pools) {
+          if ((p.cidr.family() == net::Family::v4) != (std::string(f) == "v4")) continue;
+          all.push_back(p.cidr);
+          if (p.nat_outgoing) nat.push_back(p.cidr);
+        }
+        for (auto& e : nftstate::interval_elements(std::string("pools_") + f, all)) want.insert(key_of(e));
+        for (auto& e : nftstate::interval_elements(std::string("nat_") + f, nat)) want.insert(key_of(e));
+      }
+      for (const auto& e : kernel.nft.elements) {
+        if (!nftstate::holds_pool_elements(e.set, e.fast)) continue;
+        // nft's marker of a first range that does not start at zero.
+        const bool zero = std::all_of(e.key.begin(), e.key.end(), [](uint8_t b) { return b == 0; });
+        if (e.interval_end && zero) continue;
+        have.insert(key_of(e));
+      }
+      if (want != have) {
+        make(ruleset::pools(plan.pools));
+        out.added.push_back("nftables pool sets (written anew)");
+      }
+    }
+    // Netgroup sets and combination chains no endpoint of the host needs:
+    // chains first (their rules use the sets).
+    std::vector<dataplane::NlMessage> chains, sets;
+    for (bool fast : {false, true}) {
+      const auto& t = fast ? kernel.nft.netdev : kernel.nft.inet;
+      for (const auto& c : t.chains) {
+        if (is_group_chain(c.name, fast) && !plan.objects.count({c.name, true, fast})) {
+          chains.push_back(dataplane::nftnl::del_chain(c.name, fast));
+          out.removed.push_back(std::string("nftables chain ") + (fast ? "fast/" : "") + c.name + " (no endpoint is in its netgroups)");
+        }
+      }
+      for (const auto& s : t.sets) {
+        if (is_group_set(s, fast) && !plan.objects.count({s, false, fast})) {
+          sets.push_back(dataplane::nftnl::del_set(s, fast));
+          out.removed.push_back(std::string("nftables set ") + (fast ? "fast/" : "") + s + " (no endpoint is in its netgroup)");
+        }
+      }
+    }
+    deleted_objects = std::move(chains);
+    for (auto& m : sets) deleted_objects.push_back(std::move(m));
+    return !device.empty();
+  }
+  std::vector<dataplane::NlMessage> deleted_objects;
+
+  void elements(bool fast_ok) {
+    std::map<ElementKey, const nftstate::KernelElement*> have;
+    for (const auto& e : kernel.nft.elements) {
+      if (nftstate::holds_task_elements(e.set, e.fast)) have[key_of(e)] = &e;
+    }
+    std::map<ElementKey, nftstate::KernelElement> want;
+    std::map<ElementKey, const ruleset::Element*> source;
+    for (const auto& el : plan.elements) {
+      // A task's elements while its host end is there (a task wired anew
+      // gets them from its wiring); a fast-path one with the fast path.
+      const std::string& owner = el.ifname ? *el.ifname : el.data_ifname;
+      if (!owner.empty() && !present.count(owner)) continue;
+      if (el.fast && !fast_ok) continue;
+      ruleset::Element e = el;
+      if (!e.data_ifname.empty()) e.data_ifindex = present.at(e.data_ifname);
+      auto k = nftstate::kernel_form(e);
+      source[key_of(k)] = &el;
+      want.emplace(key_of(k), std::move(k));
+    }
+    // Elements whose owner is gone, or of addresses (to_, isolated_, g4_ ...
+    // keyed by address alone) whose task's host end is gone, are skipped
+    // above; so are their kernel copies here, lest they be deleted and
+    // then wanted again when the task is wired anew.
+    std::set<net::IpAddress> orphaned;  // addresses of tasks whose host end is gone
+    for (const auto& [name, task] : plan.links) {
+      if (!present.count(name)) orphaned.insert(task.addresses.begin(), task.addresses.end());
+    }
+    // Their elements are kept for their wiring anew (which adds the same
+    // again), but a fast-path dev_ entry, which names the gone link's index.
+    std::set<ElementKey> skipped;
+    for (const auto& el : plan.elements) {
+      const bool mine = el.ifname ? plan.links.count(*el.ifname) && !present.count(*el.ifname)
+                                  : el.data_ifname.empty() && el.addr && orphaned.count(*el.addr);
+      if (!mine) continue;
+      const ElementKey k = key_of(nftstate::kernel_form(el));
+      skipped.insert(k);
+      want.erase(k);
+    }
+    std::vector<dataplane::NlMessage> dels, adds;
+    for (const auto& [k, e] : have) {
+      auto w = want.find(k);
+      if (w != want.end() && w->second == *e) continue;
+      if (w == want.end() && skipped.count(k)) continue;
+      // A pending fast path of a task being wired now is its wiring's.
+      if (e->set == ruleset::kFastPendingSet && !e->fast) {
+        std::string name(e->key.begin(), std::find(e->key.begin(), e->key.end(), uint8_t{0}));
+        if (plan.links.count(name)) continue;
+      }
+      dels.push_back(nftstate::del_element(*e));
+      const bool stale = w == want.end() && e->data_ifindex && !names.count(static_cast<int>(*e->data_ifindex));
+      out.removed.push_back("nftables element " + nftstate::describe(*e) +
+                            (w != want.end() ? " (a wrong value)" : stale ? " (its interface is gone)" : " (no endpoint)"));
+    }
+    for (const auto& [k, e] : want) {
+      auto h = have.find(k);
+      if (h != have.end() && *h->second == e) continue;
+      ruleset::Element el = *source.at(k);
+      if (!el.data_ifname.empty()) el.data_ifindex = present.at(el.data_ifname);
+      adds.push_back(dataplane::nftnl::new_element(el));
+      out.added.push_back("nftables element " + nftstate::describe(e));
+    }
+    for (auto& m : dels) out.nf.push_back(std::move(m));
+    for (auto& m : deleted_objects) out.nf.push_back(std::move(m));
+    for (auto& m : adds) out.nf.push_back(std::move(m));
+  }
+
+  void hooks(bool fast_ok) {
+    const auto* chain = kernel.nft.netdev.chain(ruleset::kFastChain);
+    std::set<std::string> have;
+    if (chain) have.insert(chain->devices.begin(), chain->devices.end());
+    // Made anew below hooked on its first device.
+    if (!chain && fast_ok) have.insert(fast_device());
+    for (const auto& h : plan.hooks) {
+      if (!fast_ok || !present.count(h) || have.count(h)) continue;
+      out.nf.push_back(dataplane::nftnl::add_fast_hook(h));
+      out.added.push_back("fast-path hook on " + h);
+    }
+    for (const auto& d : have) {
+      if (plan.hooks.count(d)) continue;  // a task wired anew uses it again
+      if (!chain) continue;
+      out.nf.push_back(dataplane::nftnl::del_fast_hook(d));
+      out.removed.push_back("fast-path hook on " + d + " (no endpoint)");
+    }
+  }
+};
+
+}  // namespace
+
+Change diff(const Plan& plan, const Snapshot& kernel) {
+  Differ d(plan, kernel);
+  d.links();
+  // Deletions of links before anything that might name them again.
+  std::vector<dataplane::NlMessage> link_msgs = std::move(d.out.rtnl);
+  d.out.rtnl.clear();
+  d.neighbours();
+  d.routes();
+  bool fast_ok = d.objects();
+  d.elements(fast_ok);
+  d.hooks(fast_ok);
+  std::vector<dataplane::NlMessage> rt = std::move(link_msgs);
+  for (auto& m : d.out.rtnl) rt.push_back(std::move(m));
+  d.out.rtnl = std::move(rt);
+  return std::move(d.out);
+}
+
+}  // namespace netmod::engine

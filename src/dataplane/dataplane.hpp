@@ -182,8 +182,10 @@ class Dataplane {
   // kernel that cannot remove a single hook drops it with the device).
   void unhook_fast_path(const std::string& device);
 
-  // Host-wide state alone (reconcile).
+  // Host-wide state alone.
   Result<void> apply_host(const HostSpec& host);
+  // IP forwarding on, for both families.
+  Result<void> ensure_host_sysctls();
 
   NetlinkSocket& netlink() { return nl_; }
   // The nf_tables socket, opened on first use.
@@ -194,7 +196,6 @@ class Dataplane {
  private:
   explicit Dataplane(NetlinkSocket nl) : nl_(std::move(nl)) {}
   Result<NetlinkSocket*> nf();
-  Result<void> ensure_host_sysctls();
   // Inside the task, for the families `v4`/`v6`: the gateway's static
   // neighbour entry and the task's routes via it (TaskSpec::routes), with
   // a later attachment's table and rules.

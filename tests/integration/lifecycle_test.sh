@@ -85,12 +85,19 @@ churn_call() {  # COMMAND NETGROUP
     CNI_COMMAND="$1" CNI_CONTAINERID=g CNI_IFNAME=eth0 CNI_NETNS="$(ns g)" CNI_PATH=/x "$NETMOD" >/dev/null
 }
 churn_call ADD ng0 && churn_call DEL ng0
+# The network's pool is new: the pool sets get it from reconcile (wiring
+# never rewrites them).
+check "reconcile writes the new pool into the pool sets" bash -c \
+  "ip netns exec ${HOST_NS[hL]} $NETMOD --config $WORK/netmod.conf reconcile | grep -q 'pool sets'"
 baseline=$(objects)
 churned=0
 for i in $(seq 1000); do churn_call ADD "ng$i" && churn_call DEL "ng$i" && churned=$((churned + 1)); done
 check "1,000 netgroups added and deleted" test "$churned" = 1000
 check "the ruleset is back to its $baseline sets and chains" bash -c "[ \"\$(ip netns exec ${HOST_NS[hL]} nft -j list ruleset | jq '[.nftables[] | select(.set or .map or .chain)] | length')\" = $baseline ]"
-check "reconcile finds no leftover netgroup object" bash -c "[ \"\$(ip netns exec ${HOST_NS[hL]} $NETMOD --config $WORK/netmod.conf reconcile)\" = 'in sync' ]"
+# (after the last DEL's background deletion of its parked veth)
+for _ in $(seq 50); do [ -z "$(on_host hL ip -o link show group 28270)" ] && break; sleep 0.1; done
+out=$(ip netns exec ${HOST_NS[hL]} $NETMOD --config $WORK/netmod.conf reconcile); echo "# reconcile: $out"
+check "reconcile finds no leftover netgroup object" test "$out" = "in sync"
 
 # --- kill -9 at random instants of ADD: reconcile then leaves every
 # recorded attachment fully wired (CHECK passes) and DEL frees everything.

@@ -43,7 +43,9 @@ report_has() { [ -n "$report" ] && echo "$report" | jq -e --arg re "$2" "[.$1[] 
 
 # Drift the kernel away from the store, then reconcile.
 IF_A1=$(netmod_on hA endpoints --json | jq -r '.[] | select(.container_id == "a1") | .interface')
-on_host hA ip link add nm0123456789ab type veth peer name nmorphanpeer
+on_host hA ip link add nm0123456789ab group 28269 type veth peer name nmorphanpeer
+# Netmod's name, not its group: not netmod's, so left alone.
+on_host hA ip link add nm00000000beef type veth peer name nmstrangerpeer
 on_host hA nft add element inet netmod to_v4 '{ 10.65.77.77 : goto c_public }'
 on_host hA ip route del "${ADDR4[a1]}/32"
 on_host hA nft delete element inet netmod src_v4 "{ \"$IF_A1\" . ${ADDR4[a1]} }"
@@ -52,12 +54,14 @@ check_not "drifted: host cannot reach a1 (route gone)" on_host hA ping -c1 -W1 "
 report=$(netmod_on hA reconcile --json)
 echo "# reconcile: $(echo "$report" | jq -c .)"
 check "reconcile removed the orphan interface" report_has removed "^interface nm0123456789ab \\(no endpoint\\)$"
-check "reconcile removed the orphan rule element" report_has removed "to_v4: 10.65.77.77$"
-check "reconcile re-created a1's route" report_has created "^route to ${ADDR4[a1]} "
+check "reconcile removed the orphan rule element" report_has removed "to_v4: 10.65.77.77 \\(no endpoint\\)$"
+check "reconcile re-created a1's route" report_has created "^route to ${ADDR4[a1]}/32 via "
 check "reconcile re-created a1's anti-spoof element" report_has created "src_v4: "
-check "reconcile put a1's interface back in netmod's group" report_has created "^task interface group of $IF_A1$"
+check "reconcile put a1's interface back in netmod's group" report_has created "^interface $IF_A1 back in netmod's interface group$"
 check "a1's interface is in group 28269 again" bash -c "ip -n ${HOST_NS[hA]} -d link show $IF_A1 | grep -q 'group 28269'"
 check "the orphan interface is gone" bash -c "! ip netns exec ${HOST_NS[hA]} ip link show nm0123456789ab"
+check "an interface outside netmod's group is left alone" on_host hA ip link show nm00000000beef
+on_host hA ip link del nm00000000beef
 check "host reaches a1 again" on_host hA ping -c1 -W1 "${ADDR4[a1]}"
 check "a1 reaches the outside again (its source is allowed again)" outside_tcp a1
 

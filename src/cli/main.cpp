@@ -49,8 +49,9 @@ int main(int argc, char** argv) {
   // it leaves for after its answer goes to a process of its own.
   if (std::getenv("CNI_COMMAND")) {
     netmod::plugin::FinishInBackground finisher;
+    netmod::plugin::Machine machine{netmod::dataplane::linux_kernel(), finisher};
     int rc = netmod::plugin::cni::run([](const char* name) { return std::getenv(name); }, std::cin, std::cout,
-                                      finisher);
+                                      machine);
     netmod::trace_point("main-end");
     return rc;
   }

@@ -16,7 +16,7 @@ void add_reconcile_command(CLI::App& app, Context& ctx, int& exit_code) {
   cmd->callback([&ctx, &exit_code, as_json] {
     auto h = open_ipam(ctx);
     if (!h) return void(exit_code = fail(h.error()));
-    auto r = plugin::reconcile(*h->store, *h->ipam, config::effective_hostname(h->config));
+    auto r = plugin::reconcile(*h->store, *h->ipam, config::effective_hostname(h->config), dataplane::linux_kernel());
     if (!r) return void(exit_code = fail(r.error()));
     if (*as_json) {
       std::cout << nlohmann::json{{"removed", r->removed}, {"created", r->created}, {"problems", r->problems}}.dump(2)

@@ -13,7 +13,6 @@
 #include "common/trace.hpp"
 #include "dataplane/kernel_state.hpp"
 #include "dataplane/nft_netlink.hpp"
-#include "dataplane/sysctl.hpp"
 
 namespace netmod::dataplane {
 
@@ -53,22 +52,22 @@ rtnl::Mac task_mac(const std::string& container_id) {
           static_cast<uint8_t>(h >> 8), static_cast<uint8_t>(h)};
 }
 
-Result<Dataplane> Dataplane::open() {
-  NETMOD_ASSIGN_OR_RETURN(NetlinkSocket nl, NetlinkSocket::open());
-  return Dataplane(std::move(nl));
+Result<Dataplane> Dataplane::open(Kernel& kernel) {
+  NETMOD_ASSIGN_OR_RETURN(NetlinkSocket nl, kernel.open_socket(NETLINK_ROUTE));
+  return Dataplane(std::move(nl), kernel);
 }
 
-Dataplane Dataplane::over(NetlinkSocket rtnl, NetlinkSocket nf) {
-  Dataplane dp(std::move(rtnl));
+Dataplane Dataplane::over(NetlinkSocket rtnl, NetlinkSocket nf, Kernel& kernel) {
+  Dataplane dp(std::move(rtnl), kernel);
   dp.nf_.emplace(std::move(nf));
   return dp;
 }
 
-Dataplane Dataplane::over(NetlinkSocket rtnl) { return Dataplane(std::move(rtnl)); }
+Dataplane Dataplane::over(NetlinkSocket rtnl, Kernel& kernel) { return Dataplane(std::move(rtnl), kernel); }
 
 Result<NetlinkSocket*> Dataplane::nf() {
   if (!nf_) {
-    NETMOD_ASSIGN_OR_RETURN(NetlinkSocket s, NetlinkSocket::open(NETLINK_NETFILTER));
+    NETMOD_ASSIGN_OR_RETURN(NetlinkSocket s, kernel_->open_socket(NETLINK_NETFILTER));
     nf_.emplace(std::move(s));
   }
   return &*nf_;
@@ -91,18 +90,10 @@ std::vector<std::string> Dataplane::apply(FollowUp& work) {
   return dataplane::apply(work, nl_, **nf);
 }
 
-Result<Nft*> Dataplane::nft() {
-  if (!nft_) {
-    NETMOD_ASSIGN_OR_RETURN(Nft n, Nft::open());
-    nft_.emplace(std::move(n));
-  }
-  return &*nft_;
-}
-
 Result<void> Dataplane::ensure_host_sysctls() {
-  NETMOD_TRY(sysctl::set("net/ipv4/ip_forward", "1"));
+  NETMOD_TRY(kernel_->set_sysctl("net/ipv4/ip_forward", "1"));
   // A host without IPv6 has no such file; IPv6 tasks then fail later, clearly.
-  (void)sysctl::set("net/ipv6/conf/all/forwarding", "1");
+  (void)kernel_->set_sysctl("net/ipv6/conf/all/forwarding", "1");
   return ok();
 }
 
@@ -212,21 +203,10 @@ void Dataplane::unhook_fast_path(const std::string& device) {
 
 Result<void> Dataplane::apply_host(const HostSpec& host) {
   NETMOD_TRY(ensure_host_sysctls());
-  NETMOD_ASSIGN_OR_RETURN(Nft * nft, this->nft());
-  NETMOD_TRY(nft->run(host_commands(host)));
+  NETMOD_TRY(kernel_->run_nft(host_commands(host)));
   std::vector<NlMessage> msgs;
   for (const auto& b : host.local_blocks) msgs.push_back(rtnl::add_route({b, 0, std::nullopt, true, false}));
   return nl_.execute(msgs);
-}
-
-Result<NetlinkSocket> Dataplane::socket_in(const Netns& ns) {
-  std::optional<NetlinkSocket> sock;
-  NETMOD_TRY(with_netns(ns, [&]() -> Result<void> {
-    NETMOD_ASSIGN_OR_RETURN(NetlinkSocket s, NetlinkSocket::open());
-    sock.emplace(std::move(s));
-    return ok();
-  }));
-  return std::move(*sock);
 }
 
 Result<Placement> place(NetlinkSocket& task_nl, bool v4, bool v6) {
@@ -313,16 +293,16 @@ Result<Dataplane::NewLink> Dataplane::create_link(const TaskSpec& task, const Ne
   // sources routed back through it (the nftables anti-spoof check is the
   // stricter one; this is the kernel's own). Proxy answers go out at once
   // (by default the kernel delays answers to broadcast requests).
-  NETMOD_TRY(sysctl::set("net/ipv4/conf/" + host_if + "/proxy_arp", "1"));
-  NETMOD_TRY(sysctl::set("net/ipv4/conf/" + host_if + "/rp_filter", "1"));
-  NETMOD_TRY(sysctl::set("net/ipv4/neigh/" + host_if + "/proxy_delay", "0"));
+  NETMOD_TRY(kernel_->set_sysctl("net/ipv4/conf/" + host_if + "/proxy_arp", "1"));
+  NETMOD_TRY(kernel_->set_sysctl("net/ipv4/conf/" + host_if + "/rp_filter", "1"));
+  NETMOD_TRY(kernel_->set_sysctl("net/ipv4/neigh/" + host_if + "/proxy_delay", "0"));
   if (v6) {
-    NETMOD_TRY(sysctl::set("net/ipv6/conf/" + host_if + "/proxy_ndp", "1"));
-    NETMOD_TRY(sysctl::set("net/ipv6/neigh/" + host_if + "/proxy_delay", "0"));
+    NETMOD_TRY(kernel_->set_sysctl("net/ipv6/conf/" + host_if + "/proxy_ndp", "1"));
+    NETMOD_TRY(kernel_->set_sysctl("net/ipv6/neigh/" + host_if + "/proxy_delay", "0"));
   } else {
     // The host end of a task without IPv6 needs none: no multicast route,
     // MLD or router solicitation for it.
-    (void)sysctl::set("net/ipv6/conf/" + host_if + "/disable_ipv6", "1");
+    (void)kernel_->set_sysctl("net/ipv6/conf/" + host_if + "/disable_ipv6", "1");
   }
   // Inside the task (through `task_nl`, bound to its namespace), what
   // needs no address: lo and the veth end up, and the routes already in
@@ -473,12 +453,11 @@ Result<void> Dataplane::wire_link(const TaskSpec& task, const HostSpec& host, Ne
       NETMOD_ASSIGN_OR_RETURN(bool have_fast_comb, chain_exists(ruleset::fast_chain(task.netgroups), true));
       if (!have_fast_comb) fast_cmds += ruleset::fast_combination(task.netgroups);
     }
-    NETMOD_ASSIGN_OR_RETURN(Nft * nft, this->nft());
-    auto text = nft->run(cmds + fast_cmds + ruleset::task_elements_only(rules, fast));
+    auto text = kernel_->run_nft(cmds + fast_cmds + ruleset::task_elements_only(rules, fast));
     if (!text && fast) {
       // As above: without the fast path rather than not at all.
       fast = false;
-      text = nft->run(cmds + ruleset::task_elements_only(rules, false));
+      text = kernel_->run_nft(cmds + ruleset::task_elements_only(rules, false));
     }
     NETMOD_TRY(std::move(text));
   }

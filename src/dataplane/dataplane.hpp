@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "dataplane/follow_up.hpp"
+#include "dataplane/kernel.hpp"
 #include "dataplane/netns.hpp"
 #include "dataplane/nft.hpp"
 #include "dataplane/rtnl.hpp"
@@ -92,12 +93,13 @@ class Dataplane {
   // closes one waits for the kernel's pending nf_tables cleanup, an RCU
   // grace period, holding the lock every other nftables writer needs: a
   // process with no nftables work must not open one), and libnftables is
-  // loaded only when a call needs nft syntax (nft()).
-  static Result<Dataplane> open();
-  // A dataplane over sockets of the caller's (a fake kernel in tests).
-  static Dataplane over(NetlinkSocket rtnl, NetlinkSocket nf);
+  // loaded only when a call needs nft syntax (Kernel::run_nft).
+  static Result<Dataplane> open(Kernel& kernel = linux_kernel());
+  // A dataplane over sockets of the caller's (sockets a process inherited;
+  // a fake kernel's in tests); the rest of `kernel` for everything else.
+  static Dataplane over(NetlinkSocket rtnl, NetlinkSocket nf, Kernel& kernel = linux_kernel());
   // ... and an nf_tables socket opened on first use.
-  static Dataplane over(NetlinkSocket rtnl);
+  static Dataplane over(NetlinkSocket rtnl, Kernel& kernel = linux_kernel());
   Dataplane(Dataplane&&) noexcept = default;
   Dataplane& operator=(Dataplane&&) noexcept = default;
   // Closes its sockets, and nothing else: work left for later is handed
@@ -141,7 +143,8 @@ class Dataplane {
   // (wire_link makes the others).
   Result<NewLink> create_link(const TaskSpec& task, const Netns& task_ns, NetlinkSocket task_nl, bool v4, bool v6);
   // A netlink socket bound to `ns` (the one namespace switch of a wiring).
-  static Result<NetlinkSocket> socket_in(const Netns& ns);
+  Result<NetlinkSocket> socket_in(const Netns& ns) { return kernel_->socket_in(ns); }
+  Kernel& kernel() { return *kernel_; }
   // Deletes the rules of a later attachment (task.table) in the task's
   // namespace; its routes go with its interface.
   Result<void> remove_task_rules(const TaskSpec& task, NetlinkSocket& task_nl);
@@ -188,13 +191,13 @@ class Dataplane {
   Result<void> ensure_host_sysctls();
 
   NetlinkSocket& netlink() { return nl_; }
+  // nft syntax, one transaction (through the kernel's libnftables).
+  Result<void> run_nft(const std::string& commands) { return kernel_->run_nft(commands); }
   // The nf_tables socket, opened on first use.
   Result<NetlinkSocket*> nf_tables() { return nf(); }
-  // libnftables, loaded and its context made on first use.
-  Result<Nft*> nft();
 
  private:
-  explicit Dataplane(NetlinkSocket nl) : nl_(std::move(nl)) {}
+  Dataplane(NetlinkSocket nl, Kernel& kernel) : nl_(std::move(nl)), kernel_(&kernel) {}
   Result<NetlinkSocket*> nf();
   // Inside the task, for the families `v4`/`v6`: the gateway's static
   // neighbour entry and the task's routes via it (TaskSpec::routes), with
@@ -218,7 +221,7 @@ class Dataplane {
 
   NetlinkSocket nl_;
   std::optional<NetlinkSocket> nf_;
-  std::optional<Nft> nft_;
+  Kernel* kernel_;
   // A transaction left nf_tables work for an RCU grace period (element
   // deletions, hook changes; element additions do not).
   bool nf_release_slow_ = false;

@@ -4,8 +4,7 @@ namespace netmod::engine {
 
 Result<void> apply(Change& change, dataplane::Dataplane& dp) {
   if (!change.nft_text.empty()) {
-    NETMOD_ASSIGN_OR_RETURN(dataplane::Nft * nft, dp.nft());
-    NETMOD_TRY(nft->run(change.nft_text));
+    NETMOD_TRY(dp.run_nft(change.nft_text));
   }
   if (!change.nf.empty()) {
     NETMOD_ASSIGN_OR_RETURN(dataplane::NetlinkSocket * nf, dp.nf_tables());

@@ -61,6 +61,14 @@ class FinishInBackground final : public Finisher {
   std::string self_;
 };
 
+// What a call reaches outside itself, chosen where its process starts:
+// the kernel (Linux, or a simulated one in tests), and who finishes the
+// work it leaves for after its answer.
+struct Machine {
+  dataplane::Kernel& kernel;
+  Finisher& finisher;
+};
+
 // Where `netmod finish` finds what it inherited.
 inline constexpr int kFinishPayloadFd = 100;
 inline constexpr int kFinishRtnlFd = 101;

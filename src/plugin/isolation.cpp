@@ -18,8 +18,9 @@ dataplane::TaskSpec task_spec(const EndpointRecord& rec) {
   return {rec.container_id, rec.task_ifname, rec.addresses, rec.netgroups, rec.mtu, rec.routes, rec.table};
 }
 
-Result<std::optional<dataplane::Netns>> task_namespace(const std::string& path, uint64_t inode) {
-  auto ns = dataplane::Netns::open(path);
+Result<std::optional<dataplane::Netns>> task_namespace(dataplane::Kernel& kernel, const std::string& path,
+                                                      uint64_t inode) {
+  auto ns = kernel.open_netns(path);
   if (!ns) {
     // Gone, or the path is no namespace at all now: not the task's.
     if (ns.error().code == Errc::not_found || ns.error().code == Errc::invalid_argument) {
@@ -47,9 +48,10 @@ Result<dataplane::HostSpec> host_spec(ipam::Ipam& ipam, const std::string& host)
   return spec;
 }
 
-Result<dataplane::Netns> open_task_namespace(const std::string& path, const std::string& what) {
-  NETMOD_ASSIGN_OR_RETURN(dataplane::Netns task_ns, dataplane::Netns::open(path));
-  NETMOD_ASSIGN_OR_RETURN(dataplane::Netns host_ns, dataplane::Netns::current());
+Result<dataplane::Netns> open_task_namespace(dataplane::Kernel& kernel, const std::string& path,
+                                            const std::string& what) {
+  NETMOD_ASSIGN_OR_RETURN(dataplane::Netns task_ns, kernel.open_netns(path));
+  NETMOD_ASSIGN_OR_RETURN(dataplane::Netns host_ns, kernel.current_netns());
   if (task_ns.same_as(host_ns)) {
     return make_error(Errc::invalid_argument, what + " is in the host's network namespace; a task needs its own");
   }
@@ -91,12 +93,12 @@ Result<EndpointRecord> attach(store::Store& store, ipam::Ipam& ipam, LinkInProgr
 }
 
 Result<EndpointRecord> isolate(store::Store& store, ipam::Ipam& ipam, const IsolateParams& p, dataplane::Netns task_ns,
-                               Finisher& finisher) {
+                               Machine& machine) {
   if (p.addresses.empty()) return make_error(Errc::invalid_argument, "a task needs at least one address");
   bool v4 = std::any_of(p.addresses.begin(), p.addresses.end(), [](const auto& a) { return a.is_v4(); });
   bool v6 = std::any_of(p.addresses.begin(), p.addresses.end(), [](const auto& a) { return !a.is_v4(); });
   NETMOD_ASSIGN_OR_RETURN(LinkInProgress link,
-                          LinkInProgress::start(p.container_id, std::move(task_ns), p.task_ifname, p.mtu, v4, v6));
+                          LinkInProgress::start(machine.kernel, p.container_id, std::move(task_ns), p.task_ifname, p.mtu, v4, v6));
   Attach req;
   req.params = p;
   req.addresses = [&](store::Tx& tx) -> Result<std::vector<net::IpAddress>> {
@@ -109,7 +111,7 @@ Result<EndpointRecord> isolate(store::Store& store, ipam::Ipam& ipam, const Isol
     }
     return p.addresses;
   };
-  return attach(store, ipam, link, req, finisher);
+  return attach(store, ipam, link, req, machine.finisher);
 }
 
 namespace {
@@ -161,9 +163,10 @@ Result<dataplane::Dataplane::NewLink>& LinkInProgress::link() {
   return s_->new_link;
 }
 
-Result<LinkInProgress> LinkInProgress::start(const std::string& container_id, dataplane::Netns task_ns,
-                                             const std::string& task_ifname, uint32_t mtu, bool v4, bool v6) {
-  NETMOD_ASSIGN_OR_RETURN(dataplane::Dataplane dp, dataplane::Dataplane::open());
+Result<LinkInProgress> LinkInProgress::start(dataplane::Kernel& kernel, const std::string& container_id,
+                                             dataplane::Netns task_ns, const std::string& task_ifname, uint32_t mtu,
+                                             bool v4, bool v6) {
+  NETMOD_ASSIGN_OR_RETURN(dataplane::Dataplane dp, dataplane::Dataplane::open(kernel));
   auto s = std::make_unique<State>(container_id, std::move(task_ns), std::move(dp));
   s->spec.container_id = container_id;
   s->spec.task_ifname = task_ifname;
@@ -176,7 +179,7 @@ Result<LinkInProgress> LinkInProgress::start(const std::string& container_id, da
   // is born in the task's namespace by reference to its fd.
   State* st = s.get();
   auto make_link = [st, v4, v6] {
-    auto task_nl = dataplane::Dataplane::socket_in(st->task_ns);
+    auto task_nl = st->dp.socket_in(st->task_ns);
     Result<dataplane::Placement> where = task_nl ? dataplane::place(*task_nl, v4, v6)
                                                  : Result<dataplane::Placement>(task_nl.error());
     if (where) {
@@ -254,9 +257,9 @@ struct Removal {
 // is gone, or names another namespace now, has none of them.
 Result<void> remove_task_rules(dataplane::Dataplane& dp, const Removal& r) {
   if (!r.spec.table || r.netns.empty()) return ok();
-  NETMOD_ASSIGN_OR_RETURN(auto ns, task_namespace(r.netns, r.netns_inode));
+  NETMOD_ASSIGN_OR_RETURN(auto ns, task_namespace(dp.kernel(), r.netns, r.netns_inode));
   if (!ns) return ok();
-  NETMOD_ASSIGN_OR_RETURN(auto sock, dataplane::Dataplane::socket_in(*ns));
+  NETMOD_ASSIGN_OR_RETURN(auto sock, dp.socket_in(*ns));
   return dp.remove_task_rules(r.spec, sock);
 }
 
@@ -278,10 +281,10 @@ Result<Removal> removal_of(Endpoints& endpoints, const std::string& id) {
 
 }  // namespace
 
-Result<void> cleanup(store::Store& store, const std::string& id, Finisher& finisher) {
-  NETMOD_ASSIGN_OR_RETURN(dataplane::Dataplane dp, dataplane::Dataplane::open());
+Result<void> cleanup(store::Store& store, const std::string& id, Machine& machine) {
+  NETMOD_ASSIGN_OR_RETURN(dataplane::Dataplane dp, dataplane::Dataplane::open(machine.kernel));
   NETMOD_TRY(cleanup(store, dp, id));
-  (void)finisher.finish(dp, {dp.take_follow_up(), {}, {}});
+  (void)machine.finisher.finish(dp, {dp.take_follow_up(), {}, {}});
   return ok();
 }
 

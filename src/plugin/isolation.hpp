@@ -37,7 +37,8 @@ Result<dataplane::HostSpec> host_spec(ipam::Ipam& ipam, store::Tx& tx, const std
 
 // The task's namespace at `path`, refusing the host's own (`what` names
 // the path in the message: "process 123").
-Result<dataplane::Netns> open_task_namespace(const std::string& path, const std::string& what);
+Result<dataplane::Netns> open_task_namespace(dataplane::Kernel& kernel, const std::string& path,
+                                            const std::string& what);
 
 class LinkInProgress;
 
@@ -67,7 +68,7 @@ Result<EndpointRecord> attach(store::Store& store, ipam::Ipam& ipam, LinkInProgr
 
 // net-modules isolate: attach() of addresses allocated before.
 Result<EndpointRecord> isolate(store::Store& store, ipam::Ipam& ipam, const IsolateParams& params,
-                               dataplane::Netns task_ns, Finisher& finisher);
+                               dataplane::Netns task_ns, Machine& machine);
 
 // The veth pair of a new attachment, made on a second thread (the
 // kernel's slowest step, ~0.5 ms) while the caller does its datastore
@@ -79,7 +80,7 @@ class LinkInProgress {
   // Starts making the veth pair of `container_id` in `task_ns` (see
   // open_task_namespace). `v4`/`v6`: the address families the task will
   // have.
-  static Result<LinkInProgress> start(const std::string& container_id, dataplane::Netns task_ns,
+  static Result<LinkInProgress> start(dataplane::Kernel& kernel, const std::string& container_id, dataplane::Netns task_ns,
                                       const std::string& task_ifname, uint32_t mtu, bool v4, bool v6);
   LinkInProgress(LinkInProgress&&) noexcept;
   LinkInProgress& operator=(LinkInProgress&&) = delete;
@@ -110,7 +111,7 @@ class LinkInProgress {
 // key whatever host it was filed for, with the nftables objects only it
 // used. Succeeds for an unknown or half-wired one. The first form opens
 // the host's dataplane and hands its follow-up work to `finisher`.
-Result<void> cleanup(store::Store& store, const std::string& id, Finisher& finisher);
+Result<void> cleanup(store::Store& store, const std::string& id, Machine& machine);
 Result<void> cleanup(store::Store& store, dataplane::Dataplane& dp, const std::string& id);
 
 // CNI DEL: the same, except that the veth's deletion (20-35 ms in the
@@ -134,6 +135,7 @@ dataplane::TaskSpec task_spec(const EndpointRecord& rec);
 // The namespace a record was wired into, while it exists and is still
 // that namespace (same inode): nullopt when the path is gone or names
 // another namespace now; an error only when it cannot be told either way.
-Result<std::optional<dataplane::Netns>> task_namespace(const std::string& path, uint64_t inode);
+Result<std::optional<dataplane::Netns>> task_namespace(dataplane::Kernel& kernel, const std::string& path,
+                                                      uint64_t inode);
 
 }  // namespace netmod::plugin

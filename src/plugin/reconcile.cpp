@@ -17,10 +17,10 @@ namespace {
 
 // Inside a task whose namespace is still the one it was wired into: what
 // differs from its record, put back.
-Result<void> reconcile_task_side(const EndpointRecord& e, ReconcileReport& report) {
-  NETMOD_ASSIGN_OR_RETURN(auto ns, task_namespace(e.netns, e.netns_inode));
+Result<void> reconcile_task_side(dataplane::Dataplane& dp, const EndpointRecord& e, ReconcileReport& report) {
+  NETMOD_ASSIGN_OR_RETURN(auto ns, task_namespace(dp.kernel(), e.netns, e.netns_inode));
   if (!ns) return ok();
-  NETMOD_ASSIGN_OR_RETURN(auto task_nl, dataplane::Dataplane::socket_in(*ns));
+  NETMOD_ASSIGN_OR_RETURN(auto task_nl, dp.socket_in(*ns));
   Observed seen;
   NETMOD_TRY(observe_task(task_nl, e, seen));
   if (!seen.task_link) {
@@ -40,15 +40,16 @@ Result<void> reconcile_task_side(const EndpointRecord& e, ReconcileReport& repor
 
 }  // namespace
 
-Result<ReconcileReport> reconcile(store::Store& store, ipam::Ipam& ipam, const std::string& host) {
+Result<ReconcileReport> reconcile(store::Store& store, ipam::Ipam& ipam, const std::string& host,
+                                  dataplane::Kernel& kernel) {
   ReconcileReport report;
-  NETMOD_ASSIGN_OR_RETURN(dataplane::Dataplane dp, dataplane::Dataplane::open());
+  NETMOD_ASSIGN_OR_RETURN(dataplane::Dataplane dp, dataplane::Dataplane::open(kernel));
   NETMOD_TRY(dp.ensure_host_sysctls());
   NETMOD_ASSIGN_OR_RETURN(dataplane::NetlinkSocket * nf, dp.nf_tables());
   // The kernel first, then the records: a task wired meanwhile has its
   // record read here and its objects, if not yet seen, added again (no
   // harm); one removed meanwhile has its leftovers removed.
-  NETMOD_ASSIGN_OR_RETURN(engine::Snapshot kernel, engine::read_snapshot(dp.netlink(), *nf));
+  NETMOD_ASSIGN_OR_RETURN(engine::Snapshot seen, engine::read_snapshot(dp.netlink(), *nf));
   std::vector<EndpointRecord> eps;
   dataplane::HostSpec spec;
   NETMOD_TRY(store.read([&](store::Tx& tx) -> Result<void> {
@@ -56,7 +57,7 @@ Result<ReconcileReport> reconcile(store::Store& store, ipam::Ipam& ipam, const s
     NETMOD_ASSIGN_OR_RETURN(spec, host_spec(ipam, tx, host));
     return ok();
   }));
-  engine::Change change = engine::diff(engine::plan({eps, spec.local_blocks, spec.pools}), kernel);
+  engine::Change change = engine::diff(engine::plan({eps, spec.local_blocks, spec.pools}), seen);
   NETMOD_TRY(engine::apply(change, dp));
   report.created = std::move(change.added);
   report.removed = std::move(change.removed);
@@ -66,7 +67,7 @@ Result<ReconcileReport> reconcile(store::Store& store, ipam::Ipam& ipam, const s
   std::set<std::string> unlinked(change.unlinked.begin(), change.unlinked.end());
   for (const auto& e : eps) {
     if (!unlinked.count(e.container_id)) continue;
-    NETMOD_ASSIGN_OR_RETURN(auto ns, task_namespace(e.netns, e.netns_inode));
+    NETMOD_ASSIGN_OR_RETURN(auto ns, task_namespace(kernel, e.netns, e.netns_inode));
     if (!ns) {
       report.problems.push_back("container " + e.container_id + ": interface " + e.host_ifname +
                                 " and the task's namespace are gone; run cleanup (or CNI DEL)");
@@ -77,7 +78,7 @@ Result<ReconcileReport> reconcile(store::Store& store, ipam::Ipam& ipam, const s
   }
   // Inside each task.
   for (const auto& e : eps) {
-    if (!unlinked.count(e.container_id)) NETMOD_TRY(reconcile_task_side(e, report));
+    if (!unlinked.count(e.container_id)) NETMOD_TRY(reconcile_task_side(dp, e, report));
   }
 
   // Addresses parked for a deleted task's veth (CNI DEL) whose veth is

@@ -1,15 +1,17 @@
 // `netmod reconcile`: makes this host's kernel state match the endpoint
 // records in the store (the store is the truth; the kernel never is).
-// Removes interfaces and nftables elements that belong to no endpoint,
-// re-creates what an endpoint lacks (routes, neighbours, rules, and the
-// whole wiring when the task's namespace still exists), reapplies the
-// host-wide state (base ruleset, pool sets, block blackholes), and reports
-// each change. The agent runs it continuously.
+// Changes only what differs: removes what netmod owns and no record wants
+// (interfaces in its groups, its routes, entries on its links, objects in
+// its tables), re-creates what an endpoint lacks (routes, neighbours,
+// elements, sets, chains, hooks, the pool sets, block blackholes, and the
+// whole wiring when the task's namespace still exists), and reports each
+// change. The agent will run it continuously.
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "dataplane/kernel.hpp"
 #include "ipam/ipam.hpp"
 #include "store/store.hpp"
 
@@ -21,6 +23,9 @@ struct ReconcileReport {
   std::vector<std::string> problems;  // what could not be repaired
 };
 
-Result<ReconcileReport> reconcile(store::Store& store, ipam::Ipam& ipam, const std::string& host);
+// Plan (engine/plan.hpp) + snapshot + diff + apply on `kernel`, then each
+// task's side and the wiring anew of tasks whose host end is gone.
+Result<ReconcileReport> reconcile(store::Store& store, ipam::Ipam& ipam, const std::string& host,
+                                  dataplane::Kernel& kernel);
 
 }  // namespace netmod::plugin

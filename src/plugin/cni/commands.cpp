@@ -64,7 +64,7 @@ void merge_prev_result(const Invocation& inv, AddResult& res) {
 
 }  // namespace
 
-Result<std::string> add(const Invocation& inv, Finisher& finisher) {
+Result<std::string> add(const Invocation& inv, Machine& machine) {
   trace_point("cni-add");
   const std::string handle = endpoint_id(inv);
   // The veth pair is made on a second thread while the addresses are
@@ -73,8 +73,9 @@ Result<std::string> add(const Invocation& inv, Finisher& finisher) {
   if (!inv.ipam_only) {
     bool v4 = inv.want_v4 > 0, v6 = inv.want_v6 > 0;
     for (const auto& a : inv.static_ips) (a.is_v4() ? v4 : v6) = true;
-    NETMOD_ASSIGN_OR_RETURN(dataplane::Netns ns, open_task_namespace(inv.netns, inv.netns));
-    NETMOD_ASSIGN_OR_RETURN(LinkInProgress l, LinkInProgress::start(handle, std::move(ns), inv.ifname, inv.cfg.mtu, v4, v6));
+    NETMOD_ASSIGN_OR_RETURN(dataplane::Netns ns, open_task_namespace(machine.kernel, inv.netns, inv.netns));
+    NETMOD_ASSIGN_OR_RETURN(LinkInProgress l,
+                            LinkInProgress::start(machine.kernel, handle, std::move(ns), inv.ifname, inv.cfg.mtu, v4, v6));
     link.emplace(std::move(l));
   }
   trace_point("link-started");
@@ -139,7 +140,7 @@ Result<std::string> add(const Invocation& inv, Finisher& finisher) {
     NETMOD_TRY(ipam.release_handle(tx, handle));
     return ok();
   };
-  NETMOD_ASSIGN_OR_RETURN(EndpointRecord rec, attach(*store, ipam, *link, req, finisher));
+  NETMOD_ASSIGN_OR_RETURN(EndpointRecord rec, attach(*store, ipam, *link, req, machine.finisher));
   trace_point("wired");
   const std::vector<net::IpAddress>& addrs = rec.addresses;
 
@@ -160,7 +161,7 @@ Result<std::string> add(const Invocation& inv, Finisher& finisher) {
   return result_json(inv.cni_version, res);
 }
 
-Result<void> del(const Invocation& inv, Finisher& finisher) {
+Result<void> del(const Invocation& inv, Machine& machine) {
   if (inv.nothing_to_do) return ok();
   NETMOD_ASSIGN_OR_RETURN(auto store, config::open_store(inv.cfg.datastore));
   ipam::Ipam ipam(*store, config::ipam_options(inv.cfg));
@@ -169,7 +170,7 @@ Result<void> del(const Invocation& inv, Finisher& finisher) {
     NETMOD_TRY(ipam.release_handle(id));
     return ok();
   }
-  NETMOD_ASSIGN_OR_RETURN(dataplane::Dataplane dp, dataplane::Dataplane::open());
+  NETMOD_ASSIGN_OR_RETURN(dataplane::Dataplane dp, dataplane::Dataplane::open(machine.kernel));
   NETMOD_ASSIGN_OR_RETURN(auto parked, cleanup_in_background(*store, ipam, dp, id, id));
   // Left for after the answer: the parked veth's deletion, and only then
   // the release of its parked addresses, so none is handed out while its
@@ -179,7 +180,7 @@ Result<void> del(const Invocation& inv, Finisher& finisher) {
     work.kernel.delete_links.push_back(*parked);
     work.release_handles.push_back(parked_handle(id, *parked));
   }
-  return finisher.finish(dp, std::move(work));
+  return machine.finisher.finish(dp, std::move(work));
 }
 
 namespace {
@@ -213,7 +214,7 @@ std::vector<Difference> prev_differences(const Invocation& inv, const EndpointRe
 
 }  // namespace
 
-Result<void> check(const Invocation& inv) {
+Result<void> check(const Invocation& inv, Machine& machine) {
   NETMOD_ASSIGN_OR_RETURN(auto store, config::open_store(inv.cfg.datastore));
   ipam::Ipam ipam(*store, config::ipam_options(inv.cfg));
   const std::string id = endpoint_id(inv);
@@ -232,9 +233,9 @@ Result<void> check(const Invocation& inv) {
   NETMOD_ASSIGN_OR_RETURN(auto rec, Endpoints(*store).find(id));
   if (!rec) return make_error(Errc::not_found, "attachment " + id + " is unknown (never added, or deleted since)");
   std::vector<Difference> diffs = prev_differences(inv, *rec);
-  NETMOD_ASSIGN_OR_RETURN(auto ns, dataplane::Netns::open(inv.netns));
-  NETMOD_ASSIGN_OR_RETURN(auto task_nl, dataplane::Dataplane::socket_in(ns));
-  NETMOD_ASSIGN_OR_RETURN(auto dp, dataplane::Dataplane::open());
+  NETMOD_ASSIGN_OR_RETURN(auto ns, machine.kernel.open_netns(inv.netns));
+  NETMOD_ASSIGN_OR_RETURN(auto dp, dataplane::Dataplane::open(machine.kernel));
+  NETMOD_ASSIGN_OR_RETURN(auto task_nl, dp.socket_in(ns));
   NETMOD_ASSIGN_OR_RETURN(Observed seen, observe(dp, *rec, &task_nl));
   auto kernel = differences(*rec, seen, true);
   diffs.insert(diffs.end(), kernel.begin(), kernel.end());
@@ -256,7 +257,7 @@ Result<void> status(const Invocation& inv) {
   return store->probe_write();
 }
 
-Result<void> gc(const Invocation& inv, Finisher& finisher) {
+Result<void> gc(const Invocation& inv, Machine& machine) {
   NETMOD_ASSIGN_OR_RETURN(auto store, config::open_store(inv.cfg.datastore));
   ipam::Ipam ipam(*store, config::ipam_options(inv.cfg));
   const std::set<std::string>& valid = inv.valid_attachments;
@@ -265,7 +266,7 @@ Result<void> gc(const Invocation& inv, Finisher& finisher) {
   for (const auto& h : snap.handles) {
     auto it = h.attrs.labels.find(kNetworkLabel);
     if (it == h.attrs.labels.end() || it->second != network || valid.count(h.handle)) continue;
-    if (!inv.ipam_only) NETMOD_TRY(cleanup(*store, h.handle, finisher));
+    if (!inv.ipam_only) NETMOD_TRY(cleanup(*store, h.handle, machine));
     NETMOD_TRY(ipam.release_handle(h.handle));
   }
   return ok();

@@ -56,10 +56,10 @@ std::optional<Failure> parse_request(const Getenv& getenv, const std::string& in
 // Attachment key: container id + interface name.
 std::string endpoint_id(const Invocation& inv);
 
-Result<std::string> add(const Invocation& inv, Finisher& finisher);
-Result<void> del(const Invocation& inv, Finisher& finisher);
-Result<void> check(const Invocation& inv);
-Result<void> gc(const Invocation& inv, Finisher& finisher);
+Result<std::string> add(const Invocation& inv, Machine& machine);
+Result<void> del(const Invocation& inv, Machine& machine);
+Result<void> check(const Invocation& inv, Machine& machine);
+Result<void> gc(const Invocation& inv, Machine& machine);
 // STATUS: whether an ADD could succeed now (the datastore can be written).
 Result<void> status(const Invocation& inv);
 

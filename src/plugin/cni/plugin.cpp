@@ -17,7 +17,7 @@ using namespace detail;
 
 namespace {
 
-int handle(const Getenv& getenv, const std::string& input, Invocation& inv, std::ostream& out, Finisher& finisher) {
+int handle(const Getenv& getenv, const std::string& input, Invocation& inv, std::ostream& out, Machine& machine) {
   auto respond_error = [&](const CniError& e) {
     out << error_json(inv.cni_version, e) << "\n";
     out.flush();
@@ -42,7 +42,7 @@ int handle(const Getenv& getenv, const std::string& input, Invocation& inv, std:
 
   Result<void> done;
   if (inv.command == "ADD") {
-    auto r = add(inv, finisher);
+    auto r = add(inv, machine);
     if (!r) return respond_error(from_error(r.error()));
     out << *r << "\n";
     return 0;
@@ -52,21 +52,21 @@ int handle(const Getenv& getenv, const std::string& input, Invocation& inv, std:
     if (!done) return respond_error({Code::plugin_not_available, done.error().message, ""});
     return 0;
   }
-  done = inv.command == "DEL" ? del(inv, finisher) : inv.command == "CHECK" ? check(inv) : gc(inv, finisher);
+  done = inv.command == "DEL" ? del(inv, machine) : inv.command == "CHECK" ? check(inv, machine) : gc(inv, machine);
   if (!done) return respond_error(from_error(done.error()));
   return 0;
 }
 
 }  // namespace
 
-int run(const Getenv& getenv, std::istream& in, std::ostream& out, Finisher& finisher) {
+int run(const Getenv& getenv, std::istream& in, std::ostream& out, Machine& machine) {
   std::string input((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   Invocation inv;
   inv.command = env_or(getenv, "CNI_COMMAND");
   // The front end's boundary: nothing thrown below may end the process
   // without an answer in the runtime's format.
   try {
-    return handle(getenv, input, inv, out, finisher);
+    return handle(getenv, input, inv, out, machine);
   } catch (const std::exception& e) {
     out << error_json(inv.cni_version, {Code::internal, std::string("internal error: ") + shorten(e.what()), ""})
         << "\n";

@@ -18,13 +18,14 @@
 namespace netmod::plugin::cni {
 
 using plugin::Finisher;
+using plugin::Machine;
 
 using Getenv = std::function<const char*(const char*)>;
 
 // Handles one CNI invocation; returns the exit code. Errors are CNI error
 // JSON on stdout and a non-zero exit.
-// `finisher` does what a call leaves for after its answer (the process's
-// choice: plugin/finisher.hpp).
-int run(const Getenv& getenv, std::istream& in, std::ostream& out, Finisher& finisher);
+// `machine`: the kernel, and who does what a call leaves for after its
+// answer (the process's choice: plugin/finisher.hpp).
+int run(const Getenv& getenv, std::istream& in, std::ostream& out, Machine& machine);
 
 }  // namespace netmod::plugin::cni

@@ -24,10 +24,11 @@ Call invoke(std::map<std::string, std::string> env, const std::string& stdin_tex
   std::istringstream in(stdin_text);
   std::ostringstream out;
   FinishNow finisher;
+  Machine machine{dataplane::linux_kernel(), finisher};
   int rc = run([&](const char* name) -> const char* {
     auto it = env.find(name);
     return it == env.end() ? nullptr : it->second.c_str();
-  }, in, out, finisher);
+  }, in, out, machine);
   return {rc, json::parse(out.str(), nullptr, false)};
 }
 

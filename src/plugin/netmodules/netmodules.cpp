@@ -57,8 +57,12 @@ class Handler {
   Result<json> operator()(const IsolateRequest& r) {
     std::string pid = std::to_string(r.pid);
     // Name the process, not its namespace file, in what a user reads.
-    NETMOD_ASSIGN_OR_RETURN(auto ns, dataplane::Netns::of_pid(r.pid));
-    NETMOD_ASSIGN_OR_RETURN(auto host_ns, dataplane::Netns::current());
+    auto opened = env_.kernel->open_netns("/proc/" + pid + "/ns/net");
+    if (!opened && opened.error().code == Errc::not_found) {
+      return make_error(Errc::not_found, "process " + pid + " does not exist");
+    }
+    NETMOD_ASSIGN_OR_RETURN(auto ns, std::move(opened));
+    NETMOD_ASSIGN_OR_RETURN(auto host_ns, env_.kernel->current_netns());
     if (ns.same_as(host_ns)) {
       return make_error(Errc::invalid_argument,
                         "process " + pid + " is in the host's network namespace; a task needs its own");
@@ -72,14 +76,16 @@ class Handler {
     p.addresses.insert(p.addresses.end(), r.ipv6_addrs.begin(), r.ipv6_addrs.end());
     p.attrs = r.attrs;
     p.mtu = env_.config.mtu;
-    NETMOD_TRY(isolate(store_, ipam_, p, std::move(ns), *env_.finisher));
+    Machine machine{*env_.kernel, *env_.finisher};
+    NETMOD_TRY(isolate(store_, ipam_, p, std::move(ns), machine));
     return json{{"error", nullptr}};
   }
 
   Result<json> operator()(const CleanupRequest& r) {
     // Found by its key: a cleanup naming another host than isolate did
     // still removes it.
-    NETMOD_TRY(cleanup(store_, r.container_id, *env_.finisher));
+    Machine machine{*env_.kernel, *env_.finisher};
+    NETMOD_TRY(cleanup(store_, r.container_id, machine));
     return json{{"error", nullptr}};
   }
 

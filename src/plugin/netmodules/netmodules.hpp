@@ -21,6 +21,8 @@ struct Environment {
   // Does what a call leaves for after its answer (plugin/finisher.hpp):
   // a background process by default.
   std::shared_ptr<Finisher> finisher;
+  // The kernel: Linux by default.
+  dataplane::Kernel* kernel = &dataplane::linux_kernel();
 };
 
 Environment default_environment(config::Config config);

@@ -44,6 +44,7 @@ ssize_t FakeNetlink::send(const void* buf, size_t len) {
     off += NLMSG_ALIGN(h->nlmsg_len);
     // nf_tables batch markers (types that rtnetlink uses for links).
     if (protocol_ == NETLINK_NETFILTER && (h->nlmsg_type == NFNL_MSG_BATCH_BEGIN || h->nlmsg_type == NFNL_MSG_BATCH_END)) {
+      if (state_->on_batch) state_->on_batch(h->nlmsg_type == NFNL_MSG_BATCH_BEGIN);
       continue;
     }
     state_->sent.push_back({h->nlmsg_type, h->nlmsg_flags, std::vector<char>(reinterpret_cast<const char*>(h),

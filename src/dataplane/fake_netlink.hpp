@@ -37,6 +37,9 @@ class FakeNetlink final : public NetlinkTransport {
   struct State {
     Script script = [](const nlmsghdr*) { return Answer{}; };
     std::vector<Sent> sent;
+    // Told of nf_tables batch markers: true at a batch's start, false at
+    // its end (a simulated kernel makes a batch all or nothing).
+    std::function<void(bool begin)> on_batch;
     // Requests of these types, in the order sent.
     std::vector<const Sent*> of_type(uint16_t type) const;
   };

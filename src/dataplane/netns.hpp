@@ -23,6 +23,11 @@ class Netns {
   static Result<Netns> open(const std::string& path);
   // The calling thread's own namespace.
   static Result<Netns> current();
+  // A namespace known by other means than its path (a Kernel
+  // implementation's: the simulated kernel names its namespaces so).
+  static Netns known(UniqueFd fd, dev_t dev, ino_t ino, std::string path) {
+    return Netns(std::move(fd), dev, ino, std::move(path));
+  }
 
   int fd() const { return fd_.get(); }
   // Identity of the namespace (device and inode of its nsfs file).

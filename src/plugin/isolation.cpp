@@ -48,14 +48,12 @@ Result<dataplane::HostSpec> host_spec(ipam::Ipam& ipam, const std::string& host)
   return spec;
 }
 
-Result<dataplane::Netns> open_task_namespace(dataplane::Kernel& kernel, const std::string& path,
-                                            const std::string& what) {
-  NETMOD_ASSIGN_OR_RETURN(dataplane::Netns task_ns, kernel.open_netns(path));
+Result<void> refuse_host_namespace(dataplane::Kernel& kernel, const dataplane::Netns& task_ns, const std::string& what) {
   NETMOD_ASSIGN_OR_RETURN(dataplane::Netns host_ns, kernel.current_netns());
   if (task_ns.same_as(host_ns)) {
     return make_error(Errc::invalid_argument, what + " is in the host's network namespace; a task needs its own");
   }
-  return task_ns;
+  return ok();
 }
 
 Result<EndpointRecord> attach(store::Store& store, ipam::Ipam& ipam, LinkInProgress& link, Attach& req,

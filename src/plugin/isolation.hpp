@@ -35,10 +35,9 @@ struct IsolateParams {
 Result<dataplane::HostSpec> host_spec(ipam::Ipam& ipam, const std::string& host);
 Result<dataplane::HostSpec> host_spec(ipam::Ipam& ipam, store::Tx& tx, const std::string& host);
 
-// The task's namespace at `path`, refusing the host's own (`what` names
-// the path in the message: "process 123").
-Result<dataplane::Netns> open_task_namespace(dataplane::Kernel& kernel, const std::string& path,
-                                            const std::string& what);
+// Refuses the host's own namespace for a task (`what` names it in the
+// message: "/run/netns/x", "process 123").
+Result<void> refuse_host_namespace(dataplane::Kernel& kernel, const dataplane::Netns& task_ns, const std::string& what);
 
 class LinkInProgress;
 

@@ -64,7 +64,7 @@ void merge_prev_result(const Invocation& inv, AddResult& res) {
 
 }  // namespace
 
-Result<std::string> add(const Invocation& inv, Machine& machine) {
+Result<std::string> add(const Invocation& inv, dataplane::Netns task_ns, Machine& machine) {
   trace_point("cni-add");
   const std::string handle = endpoint_id(inv);
   // The veth pair is made on a second thread while the addresses are
@@ -73,9 +73,9 @@ Result<std::string> add(const Invocation& inv, Machine& machine) {
   if (!inv.ipam_only) {
     bool v4 = inv.want_v4 > 0, v6 = inv.want_v6 > 0;
     for (const auto& a : inv.static_ips) (a.is_v4() ? v4 : v6) = true;
-    NETMOD_ASSIGN_OR_RETURN(dataplane::Netns ns, open_task_namespace(machine.kernel, inv.netns, inv.netns));
+    NETMOD_TRY(refuse_host_namespace(machine.kernel, task_ns, inv.netns));
     NETMOD_ASSIGN_OR_RETURN(LinkInProgress l,
-                            LinkInProgress::start(machine.kernel, handle, std::move(ns), inv.ifname, inv.cfg.mtu, v4, v6));
+                            LinkInProgress::start(machine.kernel, handle, std::move(task_ns), inv.ifname, inv.cfg.mtu, v4, v6));
     link.emplace(std::move(l));
   }
   trace_point("link-started");
@@ -214,7 +214,7 @@ std::vector<Difference> prev_differences(const Invocation& inv, const EndpointRe
 
 }  // namespace
 
-Result<void> check(const Invocation& inv, Machine& machine) {
+Result<void> check(const Invocation& inv, const dataplane::Netns& ns, Machine& machine) {
   NETMOD_ASSIGN_OR_RETURN(auto store, config::open_store(inv.cfg.datastore));
   ipam::Ipam ipam(*store, config::ipam_options(inv.cfg));
   const std::string id = endpoint_id(inv);
@@ -233,7 +233,6 @@ Result<void> check(const Invocation& inv, Machine& machine) {
   NETMOD_ASSIGN_OR_RETURN(auto rec, Endpoints(*store).find(id));
   if (!rec) return make_error(Errc::not_found, "attachment " + id + " is unknown (never added, or deleted since)");
   std::vector<Difference> diffs = prev_differences(inv, *rec);
-  NETMOD_ASSIGN_OR_RETURN(auto ns, machine.kernel.open_netns(inv.netns));
   NETMOD_ASSIGN_OR_RETURN(auto dp, dataplane::Dataplane::open(machine.kernel));
   NETMOD_ASSIGN_OR_RETURN(auto task_nl, dp.socket_in(ns));
   NETMOD_ASSIGN_OR_RETURN(Observed seen, observe(dp, *rec, &task_nl));

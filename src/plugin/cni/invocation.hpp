@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "dataplane/netns.hpp"
 #include "ipam/names.hpp"
 #include "plugin/cni/plugin.hpp"
 #include "plugin/cni/types.hpp"
@@ -56,9 +57,10 @@ std::optional<Failure> parse_request(const Getenv& getenv, const std::string& in
 // Attachment key: container id + interface name.
 std::string endpoint_id(const Invocation& inv);
 
-Result<std::string> add(const Invocation& inv, Machine& machine);
+// `task_ns`: the namespace CNI_NETNS names (opened by the caller).
+Result<std::string> add(const Invocation& inv, dataplane::Netns task_ns, Machine& machine);
 Result<void> del(const Invocation& inv, Machine& machine);
-Result<void> check(const Invocation& inv, Machine& machine);
+Result<void> check(const Invocation& inv, const dataplane::Netns& task_ns, Machine& machine);
 Result<void> gc(const Invocation& inv, Machine& machine);
 // STATUS: whether an ADD could succeed now (the datastore can be written).
 Result<void> status(const Invocation& inv);

@@ -8,6 +8,7 @@
 
 #include "common/json_fields.hpp"
 #include "common/text.hpp"
+#include "dataplane/netns.hpp"
 #include "plugin/cni/invocation.hpp"
 
 namespace netmod::plugin::cni {
@@ -40,9 +41,16 @@ int handle(const Getenv& getenv, const std::string& input, Invocation& inv, std:
   }
   if (auto f = parse_request(getenv, input, inv)) return respond_error(f->error);
 
+  // ADD and CHECK work in the task's namespace: opened once, here.
+  std::optional<dataplane::Netns> ns;
+  if (inv.command == "ADD" || inv.command == "CHECK") {
+    auto opened = machine.kernel.open_netns(inv.netns);
+    if (!opened) return respond_error({Code::invalid_env, "CNI_NETNS: " + opened.error().message, ""});
+    ns.emplace(std::move(*opened));
+  }
   Result<void> done;
   if (inv.command == "ADD") {
-    auto r = add(inv, machine);
+    auto r = add(inv, std::move(*ns), machine);
     if (!r) return respond_error(from_error(r.error()));
     out << *r << "\n";
     return 0;
@@ -52,7 +60,7 @@ int handle(const Getenv& getenv, const std::string& input, Invocation& inv, std:
     if (!done) return respond_error({Code::plugin_not_available, done.error().message, ""});
     return 0;
   }
-  done = inv.command == "DEL" ? del(inv, machine) : inv.command == "CHECK" ? check(inv, machine) : gc(inv, machine);
+  done = inv.command == "DEL" ? del(inv, machine) : inv.command == "CHECK" ? check(inv, *ns, machine) : gc(inv, machine);
   if (!done) return respond_error(from_error(done.error()));
   return 0;
 }

@@ -12,7 +12,6 @@
 #include "common/json_fields.hpp"
 #include "common/json_text.hpp"
 #include "common/text.hpp"
-#include "dataplane/netns.hpp"
 #include "plugin/cni/invocation.hpp"
 
 namespace netmod::plugin::cni::detail {
@@ -298,8 +297,9 @@ std::optional<Failure> parse_request(const Getenv& getenv, const std::string& in
   }
   if (inv.command == "DEL") return std::nullopt;
 
+  // (The namespace itself is opened once, by the command, through the
+  // kernel: plugin.cpp.)
   if (inv.netns.empty()) return fail(Code::invalid_env, "CNI_NETNS is not set");
-  if (auto ns = dataplane::Netns::open(inv.netns); !ns) return fail(Code::invalid_env, "CNI_NETNS: " + ns.error().message);
   if (inv.command == "CHECK") {
     if (!inv.prev) return fail(Code::invalid_config, "CHECK needs the prevResult that ADD answered");
     return std::nullopt;

@@ -69,7 +69,6 @@ int main(int argc, char** argv) {
   add_ipam_commands(app, ctx, exit_code);
   add_endpoint_commands(app, ctx, exit_code);
   add_reconcile_command(app, ctx, exit_code);
-  add_finish_command(app, exit_code);
   app.add_subcommand("version", "Print the version")->callback([] {
     std::cout << "netmod " << NETMOD_VERSION << "\n";
   });

@@ -49,9 +49,4 @@ struct FollowUp {
 // transaction that fails because its task is gone is not a failure.
 std::vector<std::string> apply(FollowUp& work, NetlinkSocket& rtnl, NetlinkSocket& nf);
 
-// The work as bytes, for a process of its own to apply (encode), and back
-// (decode: an error naming what is malformed).
-std::string encode(const FollowUp& work);
-Result<FollowUp> decode(std::string_view bytes);
-
 }  // namespace netmod::dataplane

@@ -28,38 +28,6 @@ FollowUp sample() {
   return w;
 }
 
-TEST(FollowUp, EncodesAndDecodesEveryPart) {
-  FollowUp w = sample();
-  auto back = decode(encode(w));
-  ASSERT_TRUE(back) << back.error().message;
-  ASSERT_EQ(back->nf_transactions.size(), 1u);
-  EXPECT_TRUE(back->nf_transactions[0].guarded);
-  ASSERT_EQ(back->nf_transactions[0].msgs.size(), 2u);
-  for (size_t i = 0; i < 2; ++i) {
-    EXPECT_EQ(back->nf_transactions[0].msgs[i].bytes(), w.nf_transactions[0].msgs[i].bytes());
-    EXPECT_EQ(back->nf_transactions[0].msgs[i].what(), w.nf_transactions[0].msgs[i].what());
-  }
-  ASSERT_EQ(back->rtnl.size(), 1u);
-  EXPECT_EQ(back->rtnl[0].bytes(), w.rtnl[0].bytes());
-  EXPECT_EQ(back->delete_links, std::vector<int>{42});
-  EXPECT_TRUE(back->slow_close);
-  EXPECT_TRUE(decode(encode(FollowUp{}))->empty());
-}
-
-TEST(FollowUp, DecodeRefusesDamagedInputClearly) {
-  const std::string good = encode(sample());
-  EXPECT_FALSE(decode(""));
-  EXPECT_NE(decode("garbage").error().message.find("not netmod's follow-up encoding"), std::string::npos);
-  for (size_t cut = 0; cut < good.size(); ++cut) {
-    auto r = decode(std::string_view(good).substr(0, cut));
-    ASSERT_FALSE(r) << "cut at " << cut;
-    EXPECT_EQ(r.error().code, Errc::invalid_argument);
-  }
-  EXPECT_NE(decode(good + "x").error().message.find("1 bytes after the end"), std::string::npos);
-  std::string huge = good.substr(0, 7) + std::string("\xff\xff\xff\xff", 4);
-  EXPECT_NE(decode(huge).error().message.find("too many transactions"), std::string::npos);
-}
-
 // A fast path whose task was removed first: its guard is gone, the kernel
 // refuses the transaction, and that is no failure. Anything else is.
 TEST(FollowUp, ApplyReadsEveryReplyAndReportsRealFailures) {

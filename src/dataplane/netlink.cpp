@@ -107,12 +107,6 @@ NetlinkSocket::~NetlinkSocket() = default;
 
 int NetlinkSocket::fd() const { return transport_ ? transport_->fd() : -1; }
 
-Result<NetlinkSocket> NetlinkSocket::adopt(int fd) {
-  mnl_socket* s = mnl_socket_fdopen(fd);
-  if (!s) return sys_error("taking over netlink socket " + std::to_string(fd));
-  return NetlinkSocket(std::make_unique<MnlTransport>(s));
-}
-
 Result<NetlinkSocket> NetlinkSocket::open(int protocol) {
   mnl_socket* s = mnl_socket_open2(protocol, SOCK_CLOEXEC);
   if (!s) return sys_error("opening rtnetlink socket");

@@ -80,10 +80,6 @@ class NetlinkSocket {
   int fd() const;
   bool valid() const { return transport_ != nullptr; }  // false once moved from
 
-  // A socket of the process's over a descriptor it inherited (the
-  // background half of a plugin call): takes ownership of `fd`.
-  static Result<NetlinkSocket> adopt(int fd);
-
 
   // Sends every message in one sendmsg() and collects every acknowledgement.
   // The kernel applies them in order; the first that fails is reported with

@@ -3,12 +3,11 @@
 //  - FinishNow applies the work at once on the caller's sockets, reading
 //    every reply (a long-lived process; tests; the background process
 //    below; commands such as reconcile that report what they did);
-//  - FinishInBackground hands it to a process of its own, started with
-//    posix_spawn (`netmod finish`), for a short plugin call whose runtime
-//    waits for it to exit: the work, encoded, in a memory file, and the
-//    call's sockets, inherited (the nf_tables socket's close then waits for
-//    the kernel there, not in the call). That process applies it with
-//    FinishNow and logs what failed to syslog.
+//  - FinishInBackground hands it to a child process (a fork) for a short
+//    plugin call whose runtime waits for it to exit: the child applies it
+//    with FinishNow on the call's sockets (the nf_tables socket's close
+//    then waits for the kernel there, not in the call) and logs what
+//    failed to syslog.
 #pragma once
 
 #include <memory>
@@ -53,12 +52,7 @@ class FinishNow final : public Finisher {
 
 class FinishInBackground final : public Finisher {
  public:
-  // `self`: the netmod binary to start.
-  explicit FinishInBackground(std::string self = "/proc/self/exe") : self_(std::move(self)) {}
   Result<void> finish(dataplane::Dataplane& dp, Leftover work) override;
-
- private:
-  std::string self_;
 };
 
 // What a call reaches outside itself, chosen where its process starts:
@@ -68,16 +62,5 @@ struct Machine {
   dataplane::Kernel& kernel;
   Finisher& finisher;
 };
-
-// Where `netmod finish` finds what it inherited.
-inline constexpr int kFinishPayloadFd = 100;
-inline constexpr int kFinishRtnlFd = 101;
-inline constexpr int kFinishNfFd = 102;
-
-// The background process's side: decodes the work from `payload_fd` and
-// applies it on the inherited sockets (-1: none; opened if the work needs
-// one).
-Result<void> finish_inherited(int payload_fd, int rtnl_fd, int nf_fd, std::vector<std::string> release_handles,
-                              const config::DatastoreConfig& datastore);
 
 }  // namespace netmod::plugin

@@ -52,6 +52,10 @@ class FinishNow final : public Finisher {
 
 class FinishInBackground final : public Finisher {
  public:
+  // The caller must have no other thread running, and, when the work
+  // releases addresses, no datastore connection open (the child opens its
+  // own; an SQLite connection must never cross a fork: the child would
+  // share the parent's idea of its file locks and could write unlocked).
   Result<void> finish(dataplane::Dataplane& dp, Leftover work) override;
 };
 

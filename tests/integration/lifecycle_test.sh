@@ -44,6 +44,21 @@ check "CHECK of the live attachment" cnirt CHECK "$WORK/web.conflist" c "$(ns c)
 check "DEL c" cnirt DEL "$WORK/web.conflist" c "$(ns c)" eth0
 check "DEL c2" cnirt DEL "$WORK/web.conflist" c2 "$(ns c2)" eth0
 
+# --- 40 ADDs, then 40 DELs, back to back: each DEL's background work (in
+# a child of the call, which opens the datastore anew) loses no other
+# call's write: nothing is left in the store or the kernel.
+network burst '["web"]'
+sed -i 's#10.90.0.0/28#10.90.1.0/24#' "$WORK/burst.conflist"
+for i in $(seq 40); do sandbox "b$i"; done
+for i in $(seq 40); do cnirt ADD "$WORK/burst.conflist" "b$i" "$(ns "b$i")" eth0 >/dev/null || fail "burst ADD $i"; done
+for i in $(seq 40); do cnirt DEL "$WORK/burst.conflist" "b$i" "$(ns "b$i")" eth0 >/dev/null || fail "burst DEL $i"; done
+check "after the burst every background deletion has finished" eventually no_parked_links
+sleep 1.2  # (the children release their nftables sockets a second later)
+check "no endpoint record is left" bash -c "[ \"\$(ip netns exec ${HOST_NS[hL]} $NETMOD --config $WORK/netmod.conf endpoints --json | jq length)\" = 0 ]"
+check "no allocation is left" bash -c "[ \"\$(ip netns exec ${HOST_NS[hL]} $NETMOD --config $WORK/netmod.conf ipam show --json | jq length)\" = 0 ]"
+check "reconcile then has only the burst's new pool to write" bash -c \
+  "[ \"\$(ip netns exec ${HOST_NS[hL]} $NETMOD --config $WORK/netmod.conf reconcile --json | jq -c '.created + .removed')\" = '[\"nftables pool sets (written anew)\"]' ]"
+
 # --- Calls naming another hostname than the first: the attachment is found
 # by its key; nothing is orphaned.
 sandbox h

@@ -52,6 +52,8 @@ int main(int argc, char** argv) {
     netmod::plugin::Machine machine{netmod::dataplane::linux_kernel(), finisher};
     int rc = netmod::plugin::cni::run([](const char* name) { return std::getenv(name); }, std::cin, std::cout,
                                       machine);
+    std::cout.flush();
+    finisher.flush();  // after the answer
     netmod::trace_point("main-end");
     return rc;
   }

@@ -22,7 +22,10 @@ void add_netmodules_command(CLI::App& app, Context& ctx, int& exit_code) {
       exit_code = 1;
       return;
     }
-    exit_code = plugin::netmodules::run(std::cin, std::cout, plugin::netmodules::default_environment(*cfg));
+    auto env = plugin::netmodules::default_environment(*cfg);
+    exit_code = plugin::netmodules::run(std::cin, std::cout, env);
+    std::cout.flush();
+    env.finisher->flush();  // after the answer
   });
 }
 

@@ -117,6 +117,13 @@ class Dataplane {
   std::vector<std::string> apply(FollowUp& work);
   // The nf_tables socket, when one was opened.
   const NetlinkSocket* nf_socket() const { return nf_ ? &*nf_ : nullptr; }
+  // Its sockets, taken out (to finish its follow-up work later, or
+  // elsewhere); the dataplane is of no use afterwards.
+  struct Sockets {
+    NetlinkSocket rtnl;
+    std::optional<NetlinkSocket> nf;
+  };
+  Sockets release_sockets() { return {std::move(nl_), std::move(nf_)}; }
 
   // Wires a task in `task_ns`. All of it or none of it: a failure at any
   // step undoes the steps before. The task's rules are in force before this

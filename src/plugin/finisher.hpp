@@ -35,8 +35,12 @@ class Finisher {
  public:
   virtual ~Finisher() = default;
   // Sees that `work` gets done; `dp` is the dataplane it came from (its
-  // sockets do it, or go with it). An error names every part that failed.
+  // sockets do it, or go with it: `dp` is then of no further use). An
+  // error names every part that failed.
   virtual Result<void> finish(dataplane::Dataplane& dp, Leftover work) = 0;
+  // Starts what finish() left for later, once the call's answer is out
+  // (where the process ends; a no-op for a finisher that works at once).
+  virtual void flush() {}
 };
 
 class FinishNow final : public Finisher {
@@ -52,11 +56,21 @@ class FinishNow final : public Finisher {
 
 class FinishInBackground final : public Finisher {
  public:
-  // The caller must have no other thread running, and, when the work
-  // releases addresses, no datastore connection open (the child opens its
-  // own; an SQLite connection must never cross a fork: the child would
-  // share the parent's idea of its file locks and could write unlocked).
+  // Takes the work and the dataplane's sockets.
   Result<void> finish(dataplane::Dataplane& dp, Leftover work) override;
+  // Forks the child that does all of it, and returns at once. Called as
+  // the process ends, after its answer is written: with no other thread
+  // running and no datastore connection open (the child opens its own; an
+  // SQLite connection must never cross a fork: the child would share the
+  // parent's idea of its file locks and could write unlocked).
+  void flush() override;
+
+ private:
+  struct Piece {
+    dataplane::Dataplane::Sockets sockets;
+    Leftover work;
+  };
+  std::vector<Piece> pieces_;
 };
 
 // What a call reaches outside itself, chosen where its process starts:

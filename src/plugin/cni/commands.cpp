@@ -172,8 +172,8 @@ Result<void> del(const Invocation& inv, Machine& machine) {
   }
   NETMOD_ASSIGN_OR_RETURN(dataplane::Dataplane dp, dataplane::Dataplane::open(machine.kernel));
   NETMOD_ASSIGN_OR_RETURN(auto parked, cleanup_in_background(*store, ipam, dp, id, id));
-  // The datastore connection is closed before the work is handed on: the
-  // finisher may fork, and its child opens the store anew (an SQLite
+  // The datastore connection is closed before the work is handed on (a
+  // finisher may fork, and its child opens the store anew: an SQLite
   // connection must never cross a fork).
   store.reset();
   // Left for after the answer: the parked veth's deletion, and only then

@@ -34,7 +34,7 @@ conf() { printf '{"cniVersion": "1.0.0", "name": "scale", "type": "netmod", "net
 # Calls from inside the host namespace, as a runtime makes them: one line of
 # output per call, its milliseconds.
 cat > "$work/calls.sh" <<'INNER'
-netmod=$1 cmd=$2 prefix=$3 first=$4 last=$5 work=$6 groups=$7
+netmod=$1 work=$2 cmd=$3 prefix=$4 first=$5 last=$6 groups=$7
 export NETMOD_CONFIG=$work/netmod.conf CNI_COMMAND=$cmd CNI_IFNAME=eth0 CNI_PATH=/x
 IFS=, read -ra g <<<"$groups"
 for i in $(seq "$first" "$last"); do
@@ -46,7 +46,7 @@ for i in $(seq "$first" "$last"); do
   echo $(( (${t1/./} - ${t0/./}) ))
 done
 INNER
-calls() { nsenter --net="/run/netns/$id-host" bash "$work/calls.sh" "$netmod" "$@" "$work"; }
+calls() { nsenter --net="/run/netns/$id-host" bash "$work/calls.sh" "$netmod" "$work" "$@"; }
 median() { sort -n | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]/1000}'; }
 namespaces() {  # PREFIX FIRST LAST
   seq "$2" "$3" | sed "s/^/netns add $1/" > "$work/add.batch"

@@ -1,8 +1,9 @@
 // The applier: sends a change (diff.hpp) to the kernel through the
 // dataplane's sockets in as few batches as the kernel allows: nft syntax
 // for objects made anew (libnftables, one transaction), one nf_tables
-// transaction for elements, object deletions and hooks (all or nothing),
-// and one rtnetlink batch (each request on its own; all are tried, and
+// transaction for elements, object deletions and hooks (all or nothing;
+// a change too large for one send, in transactions of up to 128 KiB, in
+// order), and one rtnetlink batch (each request on its own; all are tried, and
 // every reply is read).
 #pragma once
 

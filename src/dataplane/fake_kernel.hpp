@@ -47,7 +47,7 @@ class FakeKernel final : public Kernel {
   };
   struct Set {
     bool map = false;
-    std::map<std::vector<uint8_t>, Element> elements;
+    std::map<std::string, Element> elements;  // by key bytes
   };
   struct Chain {
     size_t rules = 0;

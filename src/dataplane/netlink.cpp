@@ -16,6 +16,15 @@
 
 namespace netmod::dataplane {
 
+namespace {
+
+// What one receive may take. The kernel sizes a dump's messages by the
+// largest receive it has seen on the socket, up to 32 KiB: a buffer that
+// large lets one message carry a chain hooked on ~1,500 devices.
+constexpr size_t kReceiveBuffer = 64 * 1024;
+
+}  // namespace
+
 NlMessage::NlMessage(uint16_t type, uint16_t flags, std::string what)
     : buf_(MNL_ALIGN(sizeof(nlmsghdr)), 0), what_(std::move(what)) {
   buf_.reserve(1024);
@@ -93,12 +102,19 @@ class MnlTransport final : public NetlinkTransport {
 NetlinkSocket::NetlinkSocket(std::unique_ptr<NetlinkTransport> transport)
     : transport_(std::move(transport)), seq_(static_cast<uint32_t>(time(nullptr))) {}
 
-NetlinkSocket::NetlinkSocket(NetlinkSocket&& o) noexcept : transport_(std::move(o.transport_)), seq_(o.seq_) {}
+NetlinkSocket::NetlinkSocket(NetlinkSocket&& o) noexcept
+    : transport_(std::move(o.transport_)), seq_(o.seq_), buf_(std::move(o.buf_)) {}
+
+std::vector<char>& NetlinkSocket::receive_buffer() {
+  if (buf_.size() < kReceiveBuffer) buf_.resize(kReceiveBuffer);
+  return buf_;
+}
 
 NetlinkSocket& NetlinkSocket::operator=(NetlinkSocket&& o) noexcept {
   if (this != &o) {
     transport_ = std::move(o.transport_);
     seq_ = o.seq_;
+    buf_ = std::move(o.buf_);
   }
   return *this;
 }
@@ -152,7 +168,7 @@ Result<void> NetlinkSocket::execute(std::vector<NlMessage>& msgs,
   append_requests(msgs, batch, pending);
   if (transport_->send(batch.data(), batch.size()) < 0) return sys_error("sending netlink batch");
   std::optional<Error> first;
-  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE * 4);
+  std::vector<char>& buf = receive_buffer();
   while (!pending.empty()) {
     ssize_t n = transport_->recv(buf.data(), buf.size(), false);
     if (n < 0) return sys_error("receiving netlink acknowledgements");
@@ -215,7 +231,7 @@ Result<void> NetlinkSocket::transaction(std::vector<NlMessage>& msgs, size_t* fa
   // socket is empty rather than wait for a count that an aborted batch
   // might not reach.
   std::optional<Error> first;
-  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE * 4);
+  std::vector<char>& buf = receive_buffer();
   for (;;) {
     ssize_t n = transport_->recv(buf.data(), buf.size(), true);
     if (n < 0) {
@@ -249,7 +265,7 @@ Result<void> NetlinkSocket::request(NlMessage& msg, const std::function<void(con
   h->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
   h->nlmsg_seq = ++seq_;
   if (transport_->send(h, h->nlmsg_len) < 0) return sys_error("sending " + msg.what());
-  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE * 4);
+  std::vector<char>& buf = receive_buffer();
   for (;;) {
     ssize_t n = transport_->recv(buf.data(), buf.size(), false);
     if (n < 0) return sys_error("receiving reply to " + msg.what());

@@ -108,8 +108,11 @@ class NetlinkSocket {
                        std::map<uint32_t, const NlMessage*>& pending);
   // An nfnetlink batch of `msgs`, between its begin and end markers.
   std::vector<char> nf_batch(std::vector<NlMessage>& msgs, std::map<uint32_t, const NlMessage*>& pending);
+  // The buffer replies are received into (sized once, on first use).
+  std::vector<char>& receive_buffer();
   std::unique_ptr<NetlinkTransport> transport_;
   uint32_t seq_ = 0;
+  std::vector<char> buf_;
 };
 
 }  // namespace netmod::dataplane

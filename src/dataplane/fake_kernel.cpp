@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "dataplane/nft_netlink.hpp"
+#include "dataplane/nl_attrs.hpp"
 #include "dataplane/nft_state.hpp"
 
 namespace netmod::dataplane {
@@ -26,56 +27,8 @@ namespace netmod::dataplane {
 namespace {
 
 using Answer = FakeNetlink::Answer;
+using namespace nlattr_read;
 
-struct Attrs {
-  static constexpr int kMax = 64;
-  const nlattr* at[kMax] = {};
-  const nlattr* operator[](int t) const { return t < kMax ? at[t] : nullptr; }
-};
-
-int collect(const nlattr* a, void* data) {
-  auto* out = static_cast<Attrs*>(data);
-  if (mnl_attr_get_type(a) < Attrs::kMax) out->at[mnl_attr_get_type(a)] = a;
-  return MNL_CB_OK;
-}
-
-Attrs attrs_of(const nlmsghdr* h, size_t header) {
-  Attrs a;
-  if (h->nlmsg_len >= NLMSG_SPACE(header)) mnl_attr_parse(h, static_cast<unsigned>(header), collect, &a);
-  return a;
-}
-
-Attrs nested(const nlattr* n) {
-  Attrs a;
-  if (n) mnl_attr_parse_nested(n, collect, &a);
-  return a;
-}
-
-std::vector<const nlattr*> children(const nlattr* n) {
-  std::vector<const nlattr*> out;
-  if (!n) return out;
-  const auto* a = static_cast<const nlattr*>(mnl_attr_get_payload(n));
-  int len = static_cast<int>(mnl_attr_get_payload_len(n));
-  while (len >= static_cast<int>(sizeof(nlattr)) && a->nla_len >= sizeof(nlattr) && a->nla_len <= len) {
-    out.push_back(a);
-    const int step = static_cast<int>(MNL_ALIGN(a->nla_len));
-    len -= step;
-    a = reinterpret_cast<const nlattr*>(reinterpret_cast<const char*>(a) + step);
-  }
-  return out;
-}
-
-std::string str_of(const nlattr* a) {
-  if (!a) return "";
-  const char* p = static_cast<const char*>(mnl_attr_get_payload(a));
-  return std::string(p, strnlen(p, mnl_attr_get_payload_len(a)));
-}
-
-std::vector<uint8_t> bytes_of(const nlattr* a) {
-  if (!a) return {};
-  const auto* p = static_cast<const uint8_t*>(mnl_attr_get_payload(a));
-  return {p, p + mnl_attr_get_payload_len(a)};
-}
 
 Answer err(int e) { return Answer{e, {}}; }
 
@@ -246,7 +199,7 @@ Answer FakeKernel::rtnetlink(Ns& n, uint64_t in, const nlmsghdr* h) {
     case RTM_DELLINK:
     case RTM_GETLINK: {
       const auto* ifi = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(h));
-      Attrs a = attrs_of(h, sizeof(ifinfomsg));
+      Attrs a = attributes(h, sizeof(ifinfomsg));
       auto reply = [](const Link& l) {
         NlMessage m(RTM_NEWLINK, 0, "link");
         auto* r = m.put_family_header<ifinfomsg>();
@@ -420,7 +373,7 @@ Answer FakeKernel::nftables(const nlmsghdr* h) {
   const uint8_t type = h->nlmsg_type & 0xff;
   const bool fast = family_of(h) == NFPROTO_NETDEV;
   Table& t = table(fast);
-  Attrs a = attrs_of(h, sizeof(nfgenmsg));
+  Attrs a = attributes(h, sizeof(nfgenmsg));
   const bool dump = is_dump(h);
   switch (type) {
     case NFT_MSG_GETTABLE: {

@@ -1,5 +1,7 @@
 #include "dataplane/kernel_state.hpp"
 
+#include "dataplane/nl_attrs.hpp"
+
 #include <libmnl/libmnl.h>
 #include <linux/fib_rules.h>
 #include <linux/if.h>
@@ -14,24 +16,7 @@ namespace netmod::dataplane::state {
 
 namespace {
 
-// The attributes of one message, by type (the last of each type wins).
-struct Attrs {
-  static constexpr int kMax = 64;
-  const nlattr* at[kMax] = {};
-  const nlattr* operator[](int type) const { return type < kMax ? at[type] : nullptr; }
-};
-
-Attrs attributes(const nlmsghdr* h, size_t family_header) {
-  Attrs a;
-  if (h->nlmsg_len < NLMSG_SPACE(family_header)) return a;
-  mnl_attr_parse(h, static_cast<unsigned>(family_header), [](const nlattr* attr, void* data) -> int {
-    auto* out = static_cast<Attrs*>(data);
-    int type = mnl_attr_get_type(attr);
-    if (type < Attrs::kMax) out->at[type] = attr;
-    return MNL_CB_OK;
-  }, &a);
-  return a;
-}
+using namespace nlattr_read;
 
 std::optional<net::IpAddress> address_of(const nlattr* a, uint8_t family) {
   if (!a) return std::nullopt;

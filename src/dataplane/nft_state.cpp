@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "dataplane/nft_netlink.hpp"
+#include "dataplane/nl_attrs.hpp"
 
 namespace netmod::dataplane::nftstate {
 
@@ -18,59 +19,9 @@ namespace {
 
 constexpr const char* kTableName = "netmod";
 
-struct Attrs {
-  static constexpr int kMax = 32;
-  const nlattr* at[kMax] = {};
-  const nlattr* operator[](int type) const { return type < kMax ? at[type] : nullptr; }
-};
+using namespace nlattr_read;
 
-int collect(const nlattr* attr, void* data) {
-  auto* out = static_cast<Attrs*>(data);
-  int type = mnl_attr_get_type(attr);
-  if (type < Attrs::kMax) out->at[type] = attr;
-  return MNL_CB_OK;
-}
-
-Attrs attributes(const nlmsghdr* h) {
-  Attrs a;
-  if (h->nlmsg_len < NLMSG_SPACE(sizeof(nfgenmsg))) return a;
-  mnl_attr_parse(h, sizeof(nfgenmsg), collect, &a);
-  return a;
-}
-
-Attrs nested(const nlattr* n) {
-  Attrs a;
-  if (n) mnl_attr_parse_nested(n, collect, &a);
-  return a;
-}
-
-std::string str_of(const nlattr* a) {
-  if (!a) return "";
-  const char* p = static_cast<const char*>(mnl_attr_get_payload(a));
-  size_t n = mnl_attr_get_payload_len(a);
-  return std::string(p, strnlen(p, n));
-}
-
-std::vector<uint8_t> bytes_of(const nlattr* a) {
-  if (!a) return {};
-  const auto* p = static_cast<const uint8_t*>(mnl_attr_get_payload(a));
-  return std::vector<uint8_t>(p, p + mnl_attr_get_payload_len(a));
-}
-
-// The attributes nested in `n`, in order.
-std::vector<const nlattr*> children(const nlattr* n) {
-  std::vector<const nlattr*> out;
-  if (!n) return out;
-  const auto* a = static_cast<const nlattr*>(mnl_attr_get_payload(n));
-  int len = static_cast<int>(mnl_attr_get_payload_len(n));
-  while (len >= static_cast<int>(sizeof(nlattr)) && a->nla_len >= sizeof(nlattr) && a->nla_len <= len) {
-    out.push_back(a);
-    const int step = static_cast<int>(MNL_ALIGN(a->nla_len));
-    len -= step;
-    a = reinterpret_cast<const nlattr*>(reinterpret_cast<const char*>(a) + step);
-  }
-  return out;
-}
+Attrs attributes(const nlmsghdr* h) { return nlattr_read::attributes(h, sizeof(nfgenmsg)); }
 
 bool is_type(const nlmsghdr* h, uint8_t type) {
   return (h->nlmsg_type >> 8) == NFNL_SUBSYS_NFTABLES && (h->nlmsg_type & 0xff) == type;

@@ -6,6 +6,7 @@
 #include <linux/rtnetlink.h>
 
 #include "dataplane/dataplane.hpp"
+#include "engine/test_records.hpp"
 #include "dataplane/nft_netlink.hpp"
 
 namespace netmod::engine {
@@ -15,18 +16,9 @@ namespace ruleset = dataplane::ruleset;
 namespace nftstate = dataplane::nftstate;
 namespace state = dataplane::state;
 
-net::IpAddress ip(const char* s) { return *net::IpAddress::parse(s); }
-net::Cidr cidr(const char* s) { return *net::Cidr::parse(s); }
-
-records::EndpointRecord endpoint(const std::string& id, std::vector<net::IpAddress> addrs, std::vector<std::string> groups) {
-  records::EndpointRecord r;
-  r.container_id = id;
-  r.host = "h1";
-  r.host_ifname = dataplane::host_ifname(id);
-  r.addresses = std::move(addrs);
-  r.netgroups = std::move(groups);
-  return r;
-}
+using test::cidr;
+using test::endpoint;
+using test::ip;
 
 Plan host_plan() {
   HostInput in;

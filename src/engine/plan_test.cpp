@@ -3,24 +3,16 @@
 #include <gtest/gtest.h>
 
 #include "dataplane/dataplane.hpp"
+#include "engine/test_records.hpp"
 
 namespace netmod::engine {
 namespace {
 
 namespace ruleset = dataplane::ruleset;
 
-net::IpAddress ip(const char* s) { return *net::IpAddress::parse(s); }
-net::Cidr cidr(const char* s) { return *net::Cidr::parse(s); }
-
-records::EndpointRecord endpoint(const std::string& id, std::vector<net::IpAddress> addrs, std::vector<std::string> groups) {
-  records::EndpointRecord r;
-  r.container_id = id;
-  r.host = "h1";
-  r.host_ifname = dataplane::host_ifname(id);
-  r.addresses = std::move(addrs);
-  r.netgroups = std::move(groups);
-  return r;
-}
+using test::cidr;
+using test::endpoint;
+using test::ip;
 
 HostInput two_tasks() {
   HostInput in;

@@ -76,7 +76,6 @@ Result<NetlinkSocket*> Dataplane::nf() {
 FollowUp Dataplane::take_follow_up() {
   FollowUp out = std::move(follow_);
   follow_ = {};
-  out.slow_close = nf_release_slow_;
   return out;
 }
 
@@ -140,7 +139,6 @@ Result<void> Dataplane::remove_elements(const ruleset::TaskRules& rules, const s
   NETMOD_ASSIGN_OR_RETURN(std::vector<NlMessage> objects, object_deletions(unused));
   const size_t element_count = all.size();
   for (auto& m : objects) all.push_back(std::move(m));
-  nf_release_slow_ = true;
   if (nf->transaction(all)) return ok();
   // Part of them is gone, or an object is in use again (a task that just
   // joined the netgroup). Retrying element by element would pay a failed
@@ -198,7 +196,7 @@ void Dataplane::unhook_fast_path(const std::string& device) {
   if (!nf) return;
   std::vector<NlMessage> msgs;
   msgs.push_back(nftnl::del_fast_hook(device));
-  if ((*nf)->transaction(msgs)) nf_release_slow_ = true;
+  (void)(*nf)->transaction(msgs);
 }
 
 Result<void> Dataplane::apply_host(const HostSpec& host) {

@@ -109,8 +109,7 @@ class Dataplane {
   // The work this dataplane's calls left for after they returned (a
   // task's fast path and its IPv6 gateway's proxy entry, from wire_link),
   // taken out: the caller applies it (apply()) or hands it on with the
-  // sockets it needs (plugin/finisher.hpp). slow_close tells whether the
-  // nf_tables socket's close will wait for the kernel.
+  // sockets it needs (plugin/finisher.hpp).
   FollowUp take_follow_up();
   // Applies follow-up work on this dataplane's sockets, reading every
   // reply: the failures, one message each.
@@ -229,9 +228,6 @@ class Dataplane {
   NetlinkSocket nl_;
   std::optional<NetlinkSocket> nf_;
   Kernel* kernel_;
-  // A transaction left nf_tables work for an RCU grace period (element
-  // deletions, hook changes; element additions do not).
-  bool nf_release_slow_ = false;
   // Work left for after the call (wire_link).
   FollowUp follow_;
 };

@@ -12,7 +12,6 @@ void FollowUp::merge(FollowUp other) {
   for (auto& t : other.nf_transactions) nf_transactions.push_back(std::move(t));
   for (auto& m : other.rtnl) rtnl.push_back(std::move(m));
   delete_links.insert(delete_links.end(), other.delete_links.begin(), other.delete_links.end());
-  slow_close = slow_close || other.slow_close;
 }
 
 std::vector<std::string> apply(FollowUp& work, NetlinkSocket& rtnl, NetlinkSocket& nf) {

@@ -34,9 +34,6 @@ struct FollowUp {
   std::vector<NlMessage> rtnl;
   // Links to delete by index (a DEL's parked veth), after the above.
   std::vector<int> delete_links;
-  // The nf_tables socket's close waits for an RCU grace period (~10 ms):
-  // a transaction deleted elements or changed hooks.
-  bool slow_close = false;
 
   bool empty() const { return nf_transactions.empty() && rtnl.empty() && delete_links.empty(); }
   void merge(FollowUp other);

@@ -24,7 +24,6 @@ FollowUp sample() {
   w.nf_transactions.push_back(std::move(t));
   w.rtnl.push_back(rtnl::add_proxy_neighbour(7, *net::IpAddress::parse("fe80::ecee:eeff:feee:eeee")));
   w.delete_links = {42};
-  w.slow_close = true;
   return w;
 }
 

@@ -189,9 +189,10 @@ Result<std::vector<ruleset::Element>> Dataplane::missing_elements(const ruleset:
 }
 
 void Dataplane::unhook_fast_path(const std::string& device) {
-  // Kernels before 6.16 drop a device's hooks with the device; later ones
-  // keep hooks by name until told. Best effort: an old kernel that cannot
-  // remove a single hook refuses, and the hook goes with the veth.
+  // Kernels before 6.16 delete a base chain hooked on one device with the
+  // device; later ones keep it, hooked by name, until told. Best effort:
+  // a chain already gone is no failure, and one left behind is removed by
+  // reconcile.
   auto nf = this->nf();
   if (!nf) return;
   std::vector<NlMessage> msgs;
@@ -418,8 +419,10 @@ Result<void> Dataplane::wire_link(const TaskSpec& task, const HostSpec& host, Ne
   if (fast) {
     const ruleset::Element pending = ruleset::fast_pending(host_if);
     now.push_back(nftnl::new_element(pending));
-    later.insert(later.begin(), nftnl::add_fast_hook(host_if));
-    later.insert(later.begin(), nftnl::del_element(pending));
+    std::vector<NlMessage> first;
+    first.push_back(nftnl::del_element(pending));
+    for (auto& m : nftnl::add_fast_hook(host_if)) first.push_back(std::move(m));
+    later.insert(later.begin(), std::make_move_iterator(first.begin()), std::make_move_iterator(first.end()));
   }
   NETMOD_ASSIGN_OR_RETURN(NetlinkSocket * nf, this->nf());
   trace_point("nft-start");
@@ -447,7 +450,8 @@ Result<void> Dataplane::wire_link(const TaskSpec& task, const HostSpec& host, Ne
     std::string fast_cmds;
     if (fast) {
       NETMOD_ASSIGN_OR_RETURN(bool have_fast, chain_exists(ruleset::kFastChain, true));
-      fast_cmds += have_fast ? ruleset::fast_hook(host_if) : ruleset::fast_base(host_if);
+      if (!have_fast) fast_cmds += ruleset::fast_base();
+      fast_cmds += ruleset::fast_hook(host_if);
       NETMOD_ASSIGN_OR_RETURN(bool have_fast_comb, chain_exists(ruleset::fast_chain(task.netgroups), true));
       if (!have_fast_comb) fast_cmds += ruleset::fast_combination(task.netgroups);
     }

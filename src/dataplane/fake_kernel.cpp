@@ -441,20 +441,26 @@ Answer FakeKernel::nftables(const nlmsghdr* h) {
     }
     case NFT_MSG_NEWCHAIN:
     case NFT_MSG_DELCHAIN: {
-      auto it = t.chains.find(str_of(a[NFTA_CHAIN_NAME]));
-      if (!t.present || it == t.chains.end()) return err(ENOENT);
+      if (!t.present) return err(ENOENT);
+      const std::string name = str_of(a[NFTA_CHAIN_NAME]);
+      auto it = t.chains.find(name);
       Attrs hook = nested(a[NFTA_CHAIN_HOOK]);
       std::vector<std::string> devices;
       for (const nlattr* d : children(hook[NFTA_HOOK_DEVS])) devices.push_back(str_of(d));
-      auto& have = it->second.devices;
       if (type == NFT_MSG_NEWCHAIN) {
+        if (it == t.chains.end()) {
+          if (!(h->nlmsg_flags & NLM_F_CREATE)) return err(ENOENT);
+          it = t.chains.emplace(name, Chain{}).first;
+        }
+        auto& have = it->second.devices;
         for (const auto& d : devices) {
           if (std::find(have.begin(), have.end(), d) == have.end()) have.push_back(d);
         }
         return {};
       }
+      if (it == t.chains.end()) return err(ENOENT);
       if (!devices.empty()) {
-        for (const auto& d : devices) std::erase(have, d);
+        for (const auto& d : devices) std::erase(it->second.devices, d);
         return {};
       }
       for (const auto& [n, s] : t.sets) {
@@ -462,7 +468,35 @@ Answer FakeKernel::nftables(const nlmsghdr* h) {
           if (e.goto_chain == it->first) return err(EBUSY);
         }
       }
+      for (const auto& [n, c] : t.chains) {
+        if (std::find(c.gotos.begin(), c.gotos.end(), name) != c.gotos.end()) return err(EBUSY);
+      }
       t.chains.erase(it);
+      return {};
+    }
+    case NFT_MSG_NEWRULE:
+    case NFT_MSG_DELRULE: {
+      // A rule is counted, with the chain its immediate verdict goes to
+      // (the one rule netlink writes: a fast-path hook's goto).
+      if (!t.present) return err(ENOENT);
+      auto it = t.chains.find(str_of(a[NFTA_RULE_CHAIN]));
+      if (it == t.chains.end()) return err(ENOENT);
+      if (type == NFT_MSG_DELRULE) {
+        if (a[NFTA_RULE_HANDLE]) return err(EOPNOTSUPP);
+        it->second.rules = 0;
+        it->second.gotos.clear();
+        return {};
+      }
+      std::string target;
+      for (const nlattr* e : children(a[NFTA_RULE_EXPRESSIONS])) {
+        Attrs expr = nested(e);
+        Attrs data = nested(expr[NFTA_EXPR_DATA]);
+        Attrs value = nested(data[NFTA_IMMEDIATE_DATA]);
+        if (value[NFTA_DATA_VERDICT]) target = str_of(nested(value[NFTA_DATA_VERDICT])[NFTA_VERDICT_CHAIN]);
+      }
+      if (!target.empty() && !t.chains.count(target)) return err(ENOENT);
+      ++it->second.rules;
+      if (!target.empty()) it->second.gotos.push_back(target);
       return {};
     }
     case NFT_MSG_DELSET: {
@@ -610,7 +644,9 @@ Result<void> FakeKernel::run_nft(const std::string& commands) {
       t.sets[name].map = kind == "map";
     } else if (verb == "add" && kind == "chain") {
       Chain& c = t.chains[name];
-      if (auto d = l.body.find("devices = {"); d != std::string::npos) {
+      auto d = l.body.find("devices = {");
+      if (d == std::string::npos) d = l.body.find("device \"");
+      if (d != std::string::npos) {
         auto open = l.body.find('"', d), close = l.body.find('"', open + 1);
         const std::string dev = l.body.substr(open + 1, close - open - 1);
         if (std::find(c.devices.begin(), c.devices.end(), dev) == c.devices.end()) c.devices.push_back(dev);
@@ -618,9 +654,16 @@ Result<void> FakeKernel::run_nft(const std::string& commands) {
     } else if (verb == "flush" && kind == "chain") {
       if (!t.chains.count(name)) return fail_with("no such chain: " + text);
       t.chains[name].rules = 0;
+      t.chains[name].gotos.clear();
     } else if (verb == "add" && kind == "rule") {
       if (!t.chains.count(name)) return fail_with("no such chain: " + text);
       ++t.chains[name].rules;
+      // "add rule <family> netmod <chain> goto <target>"
+      if (l.words.size() == 7 && (l.words[5] == "goto" || l.words[5] == "jump")) {
+        const std::string& target = l.words[6];
+        if (!t.chains.count(target)) return fail_with("no such chain: " + text);
+        t.chains[name].gotos.push_back(target);
+      }
     } else if (verb == "flush" && kind == "set") {
       if (!t.sets.count(name)) return fail_with("no such set: " + text);
       t.sets[name].elements.clear();

@@ -52,6 +52,7 @@ class FakeKernel final : public Kernel {
   struct Chain {
     size_t rules = 0;
     std::vector<std::string> devices;
+    std::vector<std::string> gotos;  // chains its rules go to
   };
   struct Table {
     bool present = false;

@@ -20,7 +20,7 @@ FollowUp sample() {
   FollowUp::Transaction t;
   t.guarded = true;
   t.msgs.push_back(nftnl::del_element(ruleset::fast_pending("nm0123456789ab")));
-  t.msgs.push_back(nftnl::add_fast_hook("nm0123456789ab"));
+  for (auto& m : nftnl::add_fast_hook("nm0123456789ab")) t.msgs.push_back(std::move(m));
   w.nf_transactions.push_back(std::move(t));
   w.rtnl.push_back(rtnl::add_proxy_neighbour(7, *net::IpAddress::parse("fe80::ecee:eeff:feee:eeee")));
   w.delete_links = {42};
@@ -42,7 +42,7 @@ TEST(FollowUp, ApplyReadsEveryReplyAndReportsRealFailures) {
   FollowUp w = sample();
   auto none = apply(w, rs, ns);
   for (const auto& f : none) ADD_FAILURE() << f;
-  EXPECT_EQ(nf->sent.size(), 2u);
+  EXPECT_EQ(nf->sent.size(), 4u);  // the guard and the hook's three
   EXPECT_EQ(rt->of_type(RTM_NEWNEIGH).size(), 1u);
   EXPECT_EQ(rt->of_type(RTM_DELLINK).size(), 1u);
 

@@ -84,30 +84,57 @@ NlMessage get_element(const ruleset::Element& e) {
   return element_message(NFT_MSG_GETSETELEM, 0, e, false, "looking up");
 }
 
-namespace {
-
-NlMessage hook_message(uint8_t type, uint16_t flags, const std::string& device, std::string what) {
-  NlMessage m = message(type, flags, std::move(what), NFPROTO_NETDEV);
-  m.put_str(NFTA_CHAIN_TABLE, kTableName);
-  m.put_str(NFTA_CHAIN_NAME, ruleset::kFastChain);
-  size_t hook = m.begin_nest(NFTA_CHAIN_HOOK);
-  m.put_u32(NFTA_HOOK_HOOKNUM, htonl(NF_NETDEV_INGRESS));
-  m.put_u32(NFTA_HOOK_PRIORITY, htonl(static_cast<uint32_t>(ruleset::kFastPriority)));
-  size_t devs = m.begin_nest(NFTA_HOOK_DEVS);
-  m.put_str(NFTA_DEVICE_NAME, device);
-  m.end_nest(devs);
-  m.end_nest(hook);
-  return m;
-}
-
-}  // namespace
-
-NlMessage add_fast_hook(const std::string& device) {
-  return hook_message(NFT_MSG_NEWCHAIN, NLM_F_CREATE, device, "hooking the fast path on " + device);
+std::vector<NlMessage> add_fast_hook(const std::string& device) {
+  const std::string chain = ruleset::fast_hook_chain(device);
+  std::vector<NlMessage> out;
+  // The base chain (an existing one with this hook is left as it is).
+  NlMessage c = message(NFT_MSG_NEWCHAIN, NLM_F_CREATE, "hooking the fast path on " + device, NFPROTO_NETDEV);
+  c.put_str(NFTA_CHAIN_TABLE, kTableName);
+  c.put_str(NFTA_CHAIN_NAME, chain);
+  c.put_str(NFTA_CHAIN_TYPE, "filter");
+  size_t hook = c.begin_nest(NFTA_CHAIN_HOOK);
+  c.put_u32(NFTA_HOOK_HOOKNUM, htonl(NF_NETDEV_INGRESS));
+  c.put_u32(NFTA_HOOK_PRIORITY, htonl(static_cast<uint32_t>(ruleset::kFastPriority)));
+  size_t devs = c.begin_nest(NFTA_HOOK_DEVS);
+  c.put_str(NFTA_DEVICE_NAME, device);
+  c.end_nest(devs);
+  c.end_nest(hook);
+  c.put_u32(NFTA_CHAIN_POLICY, htonl(NF_ACCEPT));
+  out.push_back(std::move(c));
+  // Its rules flushed (a DELRULE without a handle) and its one rule:
+  // goto fast (an immediate verdict).
+  NlMessage flush = message(NFT_MSG_DELRULE, 0, "flushing the fast-path hook of " + device, NFPROTO_NETDEV);
+  flush.put_str(NFTA_RULE_TABLE, kTableName);
+  flush.put_str(NFTA_RULE_CHAIN, chain);
+  out.push_back(std::move(flush));
+  NlMessage r = message(NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, "adding the fast-path rule of " + device,
+                        NFPROTO_NETDEV);
+  r.put_str(NFTA_RULE_TABLE, kTableName);
+  r.put_str(NFTA_RULE_CHAIN, chain);
+  size_t exprs = r.begin_nest(NFTA_RULE_EXPRESSIONS);
+  size_t elem = r.begin_nest(NFTA_LIST_ELEM);
+  r.put_str(NFTA_EXPR_NAME, "immediate");
+  size_t data = r.begin_nest(NFTA_EXPR_DATA);
+  r.put_u32(NFTA_IMMEDIATE_DREG, htonl(NFT_REG_VERDICT));
+  size_t value = r.begin_nest(NFTA_IMMEDIATE_DATA);
+  size_t verdict = r.begin_nest(NFTA_DATA_VERDICT);
+  r.put_u32(NFTA_VERDICT_CODE, htonl(static_cast<uint32_t>(NFT_GOTO)));
+  r.put_str(NFTA_VERDICT_CHAIN, ruleset::kFastChain);
+  r.end_nest(verdict);
+  r.end_nest(value);
+  r.end_nest(data);
+  r.end_nest(elem);
+  r.end_nest(exprs);
+  out.push_back(std::move(r));
+  return out;
 }
 
 NlMessage del_fast_hook(const std::string& device) {
-  return hook_message(NFT_MSG_DELCHAIN, 0, device, "unhooking the fast path from " + device);
+  // Without NLM_F_NONREC the kernel deletes the chain's rules with it.
+  NlMessage m = message(NFT_MSG_DELCHAIN, 0, "unhooking the fast path from " + device, NFPROTO_NETDEV);
+  m.put_str(NFTA_CHAIN_TABLE, kTableName);
+  m.put_str(NFTA_CHAIN_NAME, ruleset::fast_hook_chain(device));
+  return m;
 }
 
 namespace {

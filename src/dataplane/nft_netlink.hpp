@@ -51,11 +51,12 @@ NlMessage del_chain(const std::string& chain, bool fast = false);
 // has just joined is never lost.
 NlMessage del_set(const std::string& set, bool fast = false);
 
-// Hooks the fast-path chain on one more device (NFT_MSG_NEWCHAIN updating
-// its hook's device list), or unhooks it from one (NFT_MSG_DELCHAIN with a
-// device list removes just those hooks; Linux 6.3 and later). The chain
-// must exist: ENOENT otherwise.
-NlMessage add_fast_hook(const std::string& device);
+// Hooks the fast path on a device: its base chain h_<device>
+// (ruleset::fast_hook_chain; NFT_MSG_NEWCHAIN, left as it is when it
+// exists), its rules flushed and its one rule, `goto fast`, added: the
+// same as ruleset::fast_hook, idempotent. The chain `fast` must exist
+// (ENOENT otherwise). Unhooking deletes that base chain with its rule.
+std::vector<NlMessage> add_fast_hook(const std::string& device);
 NlMessage del_fast_hook(const std::string& device);
 
 }  // namespace netmod::dataplane::nftnl

@@ -97,17 +97,37 @@ TEST(NftNetlink, ElementsMatchTheirTextForm) {
   EXPECT_EQ(index, 7u);
 }
 
-TEST(NftNetlink, FastPathHookNamesTheDevice) {
-  NlMessage m = add_fast_hook("nm0123456789ab");
-  EXPECT_EQ(m.header()->nlmsg_type, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWCHAIN);
-  auto t = top(m);
-  EXPECT_EQ(t[NFTA_CHAIN_NAME], std::string("fast\0", 5));
-  auto hook = nested(t[NFTA_CHAIN_HOOK]);
+TEST(NftNetlink, FastPathHookIsABaseChainOfItsOwnThatGoesToFast) {
+  auto msgs = add_fast_hook("nm0123456789ab");
+  ASSERT_EQ(msgs.size(), 3u);
+  const auto type = [](const NlMessage& m) { return m.header()->nlmsg_type & 0xff; };
+  EXPECT_EQ(type(msgs[0]), NFT_MSG_NEWCHAIN);
+  EXPECT_EQ(msgs[0].header()->nlmsg_flags & NLM_F_EXCL, 0) << "an existing hook chain is left as it is";
+  auto c = top(msgs[0]);
+  EXPECT_EQ(c[NFTA_CHAIN_NAME], std::string("h_nm0123456789ab\0", 17));
+  auto hook = nested(c[NFTA_CHAIN_HOOK]);
   uint32_t prio;
   std::memcpy(&prio, hook[NFTA_HOOK_PRIORITY].data(), 4);
   EXPECT_EQ(static_cast<int32_t>(ntohl(prio)), ruleset::kFastPriority);
   EXPECT_EQ(nested(hook[NFTA_HOOK_DEVS])[NFTA_DEVICE_NAME], std::string("nm0123456789ab\0", 15));
-  EXPECT_EQ(del_fast_hook("nm0123456789ab").header()->nlmsg_type, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_DELCHAIN);
+  // Flushed, then its one rule: goto fast.
+  EXPECT_EQ(type(msgs[1]), NFT_MSG_DELRULE);
+  EXPECT_EQ(top(msgs[1]).count(NFTA_RULE_HANDLE), 0u);
+  EXPECT_EQ(type(msgs[2]), NFT_MSG_NEWRULE);
+  auto r = top(msgs[2]);
+  EXPECT_EQ(r[NFTA_RULE_CHAIN], std::string("h_nm0123456789ab\0", 17));
+  auto expr = nested(nested(r[NFTA_RULE_EXPRESSIONS])[NFTA_LIST_ELEM]);
+  EXPECT_EQ(expr[NFTA_EXPR_NAME], std::string("immediate\0", 10));
+  auto verdict = nested(nested(nested(expr[NFTA_EXPR_DATA])[NFTA_IMMEDIATE_DATA])[NFTA_DATA_VERDICT]);
+  uint32_t code;
+  std::memcpy(&code, verdict[NFTA_VERDICT_CODE].data(), 4);
+  EXPECT_EQ(static_cast<int32_t>(ntohl(code)), NFT_GOTO);
+  EXPECT_EQ(verdict[NFTA_VERDICT_CHAIN], std::string("fast\0", 5));
+  NlMessage del = del_fast_hook("nm0123456789ab");
+  EXPECT_EQ(type(del), NFT_MSG_DELCHAIN);
+  EXPECT_EQ(del.header()->nlmsg_flags & NLM_F_NONREC, 0) << "the chain goes with its rule";
+  EXPECT_EQ(top(del)[NFTA_CHAIN_NAME], std::string("h_nm0123456789ab\0", 17));
+  EXPECT_EQ(top(del).count(NFTA_CHAIN_HOOK), 0u);
 }
 
 }  // namespace

@@ -132,11 +132,14 @@ std::optional<Chain> parse_chain(const nlmsghdr* h) {
   Chain c;
   c.name = str_of(a[NFTA_CHAIN_NAME]);
   Attrs hook = nested(a[NFTA_CHAIN_HOOK]);
-  if (hook[NFTA_HOOK_DEV]) c.devices.push_back(str_of(hook[NFTA_HOOK_DEV]));
+  // The kernel lists the devices (NFTA_HOOK_DEVS) and, of a chain hooked
+  // on one, names it again (NFTA_HOOK_DEV; the only form of old kernels).
   if (const nlattr* devs = hook[NFTA_HOOK_DEVS]) {
     for (const nlattr* d : children(devs)) {
       if (mnl_attr_get_type(d) == NFTA_DEVICE_NAME) c.devices.push_back(str_of(d));
     }
+  } else if (hook[NFTA_HOOK_DEV]) {
+    c.devices.push_back(str_of(hook[NFTA_HOOK_DEV]));
   }
   return c;
 }

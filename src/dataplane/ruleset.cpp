@@ -86,7 +86,7 @@ std::string fast_chain(const std::vector<std::string>& netgroups) {
   return "f_" + hex16(fnv1a(joined));
 }
 
-std::string fast_base(const std::string& first_device) {
+std::string fast_base() {
   const std::string t = kFastTable;
   std::string s;
   s += "add table " + t + "\n";
@@ -94,17 +94,29 @@ std::string fast_base(const std::string& first_device) {
   s += "add map " + t + " to_v6 { type ipv6_addr : verdict; }\n";
   s += "add map " + t + " dev_v4 { type ipv4_addr : iface_index; }\n";
   s += "add map " + t + " dev_v6 { type ipv6_addr : iface_index; }\n";
-  s += "add chain " + t + " " + kFastChain + " { type filter hook ingress devices = { \"" + first_device +
-       "\" } priority " + std::to_string(kFastPriority) + "; policy accept; }\n";
+  s += "add chain " + t + " " + kFastChain + "\n";
   s += "flush chain " + t + " " + kFastChain + "\n";
   s += "add rule " + t + " " + kFastChain + " ip daddr vmap @to_v4\n";
   s += "add rule " + t + " " + kFastChain + " ip6 daddr vmap @to_v6\n";
   return s;
 }
 
+std::string fast_hook_chain(const std::string& device) { return std::string(kFastHookPrefix) + device; }
+
+std::optional<std::string> fast_hook_device(const std::string& chain) {
+  if (!chain.starts_with(kFastHookPrefix) || chain.size() == std::string_view(kFastHookPrefix).size()) return std::nullopt;
+  return chain.substr(std::string_view(kFastHookPrefix).size());
+}
+
 std::string fast_hook(const std::string& device) {
-  return "add chain " + std::string(kFastTable) + " " + kFastChain + " { type filter hook ingress devices = { \"" +
-         device + "\" } priority " + std::to_string(kFastPriority) + "; policy accept; }\n";
+  const std::string t = kFastTable;
+  const std::string chain = fast_hook_chain(device);
+  std::string s;
+  s += "add chain " + t + " " + chain + " { type filter hook ingress device \"" + device + "\" priority " +
+       std::to_string(kFastPriority) + "; policy accept; }\n";
+  s += "flush chain " + t + " " + chain + "\n";
+  s += "add rule " + t + " " + chain + " goto " + kFastChain + "\n";
+  return s;
 }
 
 std::string fast_combination(const std::vector<std::string>& netgroups) {
@@ -244,33 +256,6 @@ std::string add_pools(const std::vector<PoolRules>& pools) {
     s += "add element " + t + " pools_" + f + " { " + p.cidr.str() + " }\n";
     if (p.nat_outgoing) s += "add element " + t + " nat_" + f + " { " + p.cidr.str() + " }\n";
   }
-  return s;
-}
-
-std::string replace_tasks(const std::vector<TaskRules>& tasks, const std::vector<std::string>& netgroup_sets,
-                          bool have_fast, const std::vector<std::string>& fast_sets) {
-  std::string s;
-  for (const char* set : kTaskSets) {
-    std::string_view name = set;
-    s += std::string(name.starts_with("to_") ? "flush map " : "flush set ") + kTable + " " + set + "\n";
-  }
-  for (const auto& g : netgroup_sets) s += "flush set " + std::string(kTable) + " " + g + "\n";
-  if (have_fast) {
-    for (const char* map : kFastTaskSets) s += "flush map " + std::string(kFastTable) + " " + map + "\n";
-    for (const auto& g : fast_sets) s += "flush set " + std::string(kFastTable) + " " + g + "\n";
-  }
-  std::set<std::vector<std::string>> fast_combinations;
-  for (const auto& t : tasks) {
-    s += combination(t.netgroups);
-    if (t.netgroups.empty()) continue;
-    if (!have_fast) {
-      s += fast_base(t.host_ifname);
-      have_fast = true;
-    }
-    if (fast_combinations.insert(t.netgroups).second) s += fast_combination(t.netgroups);
-    s += fast_hook(t.host_ifname);
-  }
-  for (const auto& t : tasks) s += task_elements_only(t);
   return s;
 }
 

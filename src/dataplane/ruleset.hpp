@@ -19,7 +19,8 @@
 // combination chain when it is the first of its kind).
 //
 // Same-host fast path (table netdev netmod): on the ingress of each host
-// end of a task with netgroups, a packet to another local task goes
+// end of a task with netgroups (a base chain of its own, h_<host end>,
+// whose one rule is `goto fast`), a packet to another local task goes
 // straight to that task's host end (nft `fwd`), skipping the host's IP
 // stack, when the destination's netgroup combination chain (f_<hash>)
 // finds the sender, by its host end and source address, in one of the
@@ -29,7 +30,10 @@
 // inet table above, unchanged. One lookup for the destination, one per
 // netgroup of it, one for its interface: a shorter per-packet path is what
 // brings task-to-task throughput near that of a plain veth
-// (docs/benchmarks.md).
+// (docs/benchmarks.md). A base chain per host end, not one chain hooked on
+// every host end: the kernel lists a chain in one netlink message (at most
+// 32 KiB, some 1,500 device names), and adding a device to a chain costs
+// more as its list grows; a chain of its own per device has neither limit.
 #pragma once
 
 #include <optional>
@@ -44,6 +48,7 @@ namespace netmod::dataplane::ruleset {
 inline constexpr const char* kTable = "inet netmod";
 inline constexpr const char* kFastTable = "netdev netmod";
 inline constexpr const char* kFastChain = "fast";
+inline constexpr const char* kFastHookPrefix = "h_";
 inline constexpr int kFastPriority = -300;
 // The interface group of every host end netmod makes, given when the link
 // is created: a task interface is known as one from its first moment, before
@@ -110,10 +115,15 @@ std::string netgroup_sets(const std::vector<std::string>& netgroups);
 // The sets and chain of a task's netgroup combination (idempotent, but it
 // rewrites the chain's rules: only needed when the chain does not exist).
 std::string combination(const std::vector<std::string>& netgroups);
-// The fast-path table and its base chain, hooked on `first_device`, and
-// its rules (only when the chain does not exist: it rewrites them).
-std::string fast_base(const std::string& first_device);
-// Hooks the fast-path chain on one more host end (idempotent).
+// The fast-path table, its maps and its (unhooked) chain `fast` with its
+// rules (only when the chain does not exist: it rewrites them).
+std::string fast_base();
+// The base chain that hooks the fast path on a host end, "h_<device>".
+std::string fast_hook_chain(const std::string& device);
+// Whether a chain of the fast-path table is one of those; its device.
+std::optional<std::string> fast_hook_device(const std::string& chain);
+// Hooks the fast path on a host end: its base chain and its one rule
+// (idempotent; it rewrites the rule).
 std::string fast_hook(const std::string& device);
 // The fast-path sets and chain of a netgroup combination (idempotent; it
 // rewrites the chain's rules).
@@ -128,13 +138,6 @@ inline constexpr const char* kFastPendingSet = "fast_pending";
 inline constexpr const char* kTaskSets[] = {"to_v4",       "to_v6",       "src_v4",       "src_v6",
                                             "isolated_v4", "isolated_v6", kFastPendingSet};
 inline constexpr const char* kFastTaskSets[] = {"to_v4", "to_v6", "dev_v4", "dev_v6"};
-// Replaces every per-task element with those of `tasks`, in one
-// transaction: flushes the task sets and maps (and `netgroup_sets` and
-// `fast_sets`, the netgroup sets of each table that exist now; the fast
-// table's only when `have_fast`) and adds every task's elements, with the
-// fast path's chains and hooks they need.
-std::string replace_tasks(const std::vector<TaskRules>& tasks, const std::vector<std::string>& netgroup_sets,
-                          bool have_fast, const std::vector<std::string>& fast_sets);
 
 // A chain or set of netmod's tables (`fast`: the fast-path table).
 struct Object {

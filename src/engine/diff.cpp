@@ -166,28 +166,15 @@ struct Differ {
     }
   }
 
-  // The first planned hook whose link is there: the device the fast-path
-  // chain is made hooked on. Empty: none (then no fast path at all).
-  std::string fast_device() const {
-    for (const auto& h : plan.hooks) {
-      if (present.count(h)) return h;
-    }
-    return "";
-  }
-
   bool exists(const Object& o) const {
     const auto& t = o.fast ? kernel.nft.netdev : kernel.nft.inet;
     if (!t.present) return false;
     return o.chain ? t.chain(o.name) != nullptr : t.has_set(o.name);
   }
 
-  // Returns whether the fast-path table can be used.
-  bool objects() {
-    const std::string device = fast_device();
+  void objects() {
     for (const auto& o : plan.objects) {
-      if (o.fast && device.empty()) continue;
-      const std::string& maker = plan.makers.at(o);
-      const std::string text = maker == kFastBaseMaker ? ruleset::fast_base(device) : maker;
+      const std::string& text = plan.makers.at(o);
       if (!exists(o)) {
         make(text);
         out.added.push_back(std::string("nftables ") + (o.chain ? "chain " : "set ") + (o.fast ? "fast/" : "") + o.name);
@@ -251,11 +238,10 @@ struct Differ {
     }
     deleted_objects = std::move(chains);
     for (auto& m : sets) deleted_objects.push_back(std::move(m));
-    return !device.empty();
   }
   std::vector<dataplane::NlMessage> deleted_objects;
 
-  void elements(bool fast_ok) {
+  void elements() {
     std::map<ElementKey, const nftstate::KernelElement*> have;
     for (const auto& e : kernel.nft.elements) {
       if (nftstate::holds_task_elements(e.set, e.fast)) have[key_of(e)] = &e;
@@ -267,7 +253,6 @@ struct Differ {
       // gets them from its wiring); a fast-path one with the fast path.
       const std::string& owner = el.ifname ? *el.ifname : el.data_ifname;
       if (!owner.empty() && !present.count(owner)) continue;
-      if (el.fast && !fast_ok) continue;
       ruleset::Element e = el;
       if (!e.data_ifname.empty()) e.data_ifindex = present.at(e.data_ifname);
       auto k = nftstate::kernel_form(e);
@@ -321,20 +306,36 @@ struct Differ {
     for (auto& m : adds) out.nf.push_back(std::move(m));
   }
 
-  void hooks(bool fast_ok) {
-    const auto* chain = kernel.nft.netdev.chain(ruleset::kFastChain);
-    std::set<std::string> have;
-    if (chain) have.insert(chain->devices.begin(), chain->devices.end());
-    // Made anew below hooked on its first device.
-    if (!chain && fast_ok) have.insert(fast_device());
-    for (const auto& h : plan.hooks) {
-      if (!fast_ok || !present.count(h) || have.count(h)) continue;
-      out.nf.push_back(dataplane::nftnl::add_fast_hook(h));
-      out.added.push_back("fast-path hook on " + h);
+  // A base chain per hooked host end (ruleset::fast_hook): there, hooked
+  // on its device, with its one rule; else written anew. Those of host
+  // ends no endpoint wants are deleted (before 6.16 the kernel deletes
+  // them with their device; later ones keep them).
+  void hooks() {
+    const auto& t = kernel.nft.netdev;
+    std::map<std::string, const nftstate::Chain*> have;  // by device
+    if (t.present) {
+      for (const auto& c : t.chains) {
+        if (auto d = ruleset::fast_hook_device(c.name)) have[*d] = &c;
+      }
     }
-    for (const auto& d : have) {
-      if (plan.hooks.count(d)) continue;  // a task wired anew uses it again
-      if (!chain) continue;
+    for (const auto& h : plan.hooks) {
+      if (!present.count(h)) continue;
+      auto it = have.find(h);
+      std::string why;
+      if (it != have.end()) {
+        auto n = t.rule_counts.find(it->second->name);
+        const bool hooked = it->second->devices == std::vector<std::string>{h};
+        if (hooked && n != t.rule_counts.end() && n->second == 1) continue;
+        why = hooked ? " (its rule: written anew)" : " (its hook: written anew)";
+        // A chain hooked elsewhere keeps that hook (the kernel does not
+        // move one): deleted first, then made again.
+        if (!hooked) out.nf.push_back(dataplane::nftnl::del_fast_hook(h));
+      }
+      for (auto& m : dataplane::nftnl::add_fast_hook(h)) out.nf.push_back(std::move(m));
+      out.added.push_back("fast-path hook on " + h + why);
+    }
+    for (const auto& [d, c] : have) {
+      if (plan.hooks.count(d)) continue;
       out.nf.push_back(dataplane::nftnl::del_fast_hook(d));
       out.removed.push_back("fast-path hook on " + d + " (no endpoint)");
     }
@@ -351,9 +352,9 @@ Change diff(const Plan& plan, const Snapshot& kernel) {
   d.out.rtnl.clear();
   d.neighbours();
   d.routes();
-  bool fast_ok = d.objects();
-  d.elements(fast_ok);
-  d.hooks(fast_ok);
+  d.objects();
+  d.elements();
+  d.hooks();
   std::vector<dataplane::NlMessage> rt = std::move(link_msgs);
   for (auto& m : d.out.rtnl) rt.push_back(std::move(m));
   d.out.rtnl = std::move(rt);

@@ -62,11 +62,13 @@ Snapshot in_sync(const Plan& p) {
         t.sets.push_back(o.name);
         continue;
       }
-      nftstate::Chain c{o.name, {}};
-      if (fast && o.name == ruleset::kFastChain) c.devices.assign(p.hooks.begin(), p.hooks.end());
-      t.chains.push_back(c);
+      t.chains.push_back(nftstate::Chain{o.name, {}});
       if (p.rule_counts.at(o) > 0) t.rule_counts[o.name] = p.rule_counts.at(o);
     }
+  }
+  for (const auto& h : p.hooks) {
+    s.nft.netdev.chains.push_back({ruleset::fast_hook_chain(h), {h}});
+    s.nft.netdev.rule_counts[ruleset::fast_hook_chain(h)] = 1;
   }
   for (auto e : p.elements) {
     if (!e.data_ifname.empty()) e.data_ifindex = index.at(e.data_ifname);
@@ -149,9 +151,8 @@ TEST(Diff, RemovesWhatNetmodOwnsAndNoRecordWantsAndNothingElse) {
   const std::string old_chain = ruleset::combination_chain({"old"});
   k.nft.inet.sets.push_back(old_set);
   k.nft.inet.chains.push_back({old_chain, {}});
-  for (auto& ch : k.nft.netdev.chains) {
-    if (ch.name == ruleset::kFastChain) ch.devices.push_back(stale);
-  }
+  k.nft.netdev.chains.push_back({ruleset::fast_hook_chain(stale), {stale}});
+  k.nft.netdev.rule_counts[ruleset::fast_hook_chain(stale)] = 1;
   const Change c = diff(p, k);
   EXPECT_EQ(lines(c.removed),
             "interface " + stale + " (no endpoint)\n" + "interface " + parked +
@@ -205,10 +206,35 @@ TEST(Diff, AFlushedRulesetIsWrittenWholeAgain) {
   EXPECT_NE(c.nft_text.find("add table inet netmod"), std::string::npos);
   EXPECT_NE(c.nft_text.find("add table netdev netmod"), std::string::npos);
   EXPECT_NE(c.nft_text.find("flush set inet netmod pools_v4"), std::string::npos);
-  // Every element and the hook of each task with netgroups but the first
-  // (the fast-path chain is made hooked on it).
-  EXPECT_EQ(c.nf.size(), p.elements.size() + 1);
+  // Every element, and the base chain of each task with netgroups (made,
+  // flushed, its rule added).
+  ASSERT_FALSE(p.hooks.empty());
+  EXPECT_EQ(c.nf.size(), p.elements.size() + 3 * p.hooks.size());
   EXPECT_TRUE(c.removed.empty());
+}
+
+TEST(Diff, FastPathHooksAreRepairedOneByOne) {
+  const Plan p = host_plan();
+  ASSERT_TRUE(p.hooks.count(kWeb1) && p.hooks.count(kWeb2));
+  Snapshot k = in_sync(p);
+  // One hook chain deleted, one flushed; then one hooked on another device.
+  std::erase_if(k.nft.netdev.chains, [](const nftstate::Chain& c) { return c.name == ruleset::fast_hook_chain(kWeb1); });
+  k.nft.netdev.rule_counts.erase(ruleset::fast_hook_chain(kWeb2));
+  const Change c = diff(p, k);
+  // (In the order of the host ends' names.)
+  EXPECT_EQ(lines(c.added), "fast-path hook on " + kWeb2 + " (its rule: written anew)\nfast-path hook on " + kWeb1 + "\n");
+  EXPECT_TRUE(c.removed.empty()) << lines(c.removed);
+  EXPECT_EQ(c.nf.size(), 6u);
+  EXPECT_TRUE(c.nft_text.empty()) << "the shared chain is left alone";
+
+  Snapshot moved = in_sync(p);
+  for (auto& ch : moved.nft.netdev.chains) {
+    if (ch.name == ruleset::fast_hook_chain(kWeb1)) ch.devices = {"eth0"};
+  }
+  const Change m = diff(p, moved);
+  EXPECT_EQ(lines(m.added), "fast-path hook on " + kWeb1 + " (its hook: written anew)\n");
+  ASSERT_EQ(m.nf.size(), 4u);
+  EXPECT_EQ(m.nf[0].header()->nlmsg_type & 0xff, NFT_MSG_DELCHAIN);
 }
 
 TEST(Diff, WrongValuesAndGroupsAreCorrected) {

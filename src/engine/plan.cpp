@@ -65,7 +65,7 @@ Plan plan(const HostInput& in) {
   want(p, ruleset::base());
   for (const auto& b : in.local_blocks) p.routes.insert({b, ""});
   std::set<std::vector<std::string>> combinations;
-  std::string first_fast;
+  bool fast = false;
   for (const auto& e : in.endpoints) {
     TaskLink l{e.container_id, e.addresses, e.netgroups, dataplane::task_mac(e.container_id)};
     const std::string& ifname = e.host_ifname;
@@ -79,7 +79,7 @@ Plan plan(const HostInput& in) {
     for (auto& el : ruleset::task_elements({ifname, e.addresses, e.netgroups, 0})) p.elements.push_back(std::move(el));
     if (!e.netgroups.empty()) {
       p.hooks.insert(ifname);
-      if (first_fast.empty() || ifname < first_fast) first_fast = ifname;
+      fast = true;
     }
     combinations.insert(e.netgroups);
     p.links.emplace(ifname, std::move(l));
@@ -88,14 +88,7 @@ Plan plan(const HostInput& in) {
     want(p, ruleset::combination(c));
     if (!c.empty()) want(p, ruleset::fast_combination(c));
   }
-  if (!first_fast.empty()) {
-    // Made hooked on one device, which must exist then: the differ names
-    // one whose link is there (kFastBaseMaker).
-    want(p, ruleset::fast_base(first_fast));
-    for (auto& [o, text] : p.makers) {
-      if (o.fast && text == ruleset::fast_base(first_fast)) text = kFastBaseMaker;
-    }
-  }
+  if (fast) want(p, ruleset::fast_base());
   return p;
 }
 

@@ -70,7 +70,7 @@ struct Plan {
   // Every task's elements; a fast-path dev_v4/dev_v6 element's data
   // ifindex is 0 here (the differ takes it from the kernel's link).
   std::vector<dataplane::ruleset::Element> elements;
-  std::set<std::string> hooks;            // host ends the fast-path chain hooks
+  std::set<std::string> hooks;            // host ends hooked to the fast path (a base chain each)
   // Sets and chains that must exist, and, for the chains, how many rules
   // each holds (a chain with another number is written anew).
   std::set<Object> objects;
@@ -80,10 +80,6 @@ struct Plan {
   std::map<Object, std::string> makers;
   std::vector<dataplane::ruleset::PoolRules> pools;
 };
-
-// The maker of the fast-path table's base objects: ruleset::fast_base of
-// a device the differ chooses.
-inline constexpr const char* kFastBaseMaker = "fast-base";
 
 Plan plan(const HostInput& input);
 

@@ -64,7 +64,10 @@ TEST(Plan, EveryObjectOfAHostsTasks) {
   EXPECT_EQ(p.rule_counts.at({"antispoof", true, false}), 5u);
   EXPECT_EQ(p.rule_counts.at({"forward", true, false}), 5u);
   EXPECT_EQ(p.rule_counts.at({"c_isolated", true, false}), 1u);
-  EXPECT_EQ(p.makers.at({ruleset::kFastChain, true, true}), kFastBaseMaker);
+  EXPECT_EQ(p.makers.at({ruleset::kFastChain, true, true}), ruleset::fast_base());
+  EXPECT_EQ(p.rule_counts.at({ruleset::kFastChain, true, true}), 2u);
+  // Hooks are per host end (Plan::hooks), not objects of the plan.
+  for (const auto& o : p.objects) EXPECT_FALSE(ruleset::fast_hook_device(o.name)) << o.name;
   EXPECT_EQ(p.pools.size(), 1u);
 }
 

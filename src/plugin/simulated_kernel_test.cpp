@@ -80,6 +80,7 @@ class SimulatedKernel : public ::testing::Test {
       if (dataplane::nftstate::holds_task_elements(name, false)) n += s.elements.size();
     }
     for (const auto& [name, s] : kernel_.netdev.sets) n += s.elements.size();
+    for (const auto& [name, c] : kernel_.netdev.chains) n += dataplane::ruleset::fast_hook_device(name).has_value();
     return n;
   }
 
@@ -115,7 +116,10 @@ TEST_F(SimulatedKernel, CniAddCheckDelWireAndUnwireEveryObject) {
   EXPECT_EQ(kernel_.neighbours(FakeKernel::kHostNs).size(), 2u);
   EXPECT_EQ(kernel_.neighbours(FakeKernel::kHostNs, true).size(), 1u);
   EXPECT_EQ(kernel_.inet.sets.at("src_v4").elements.size(), 1u);
-  EXPECT_EQ(kernel_.netdev.chains.at("fast").devices, std::vector<std::string>{host_if});
+  const auto& hook = kernel_.netdev.chains.at(dataplane::ruleset::fast_hook_chain(host_if));
+  EXPECT_EQ(hook.devices, std::vector<std::string>{host_if});
+  EXPECT_EQ(hook.gotos, std::vector<std::string>{"fast"});
+  EXPECT_TRUE(kernel_.netdev.chains.at("fast").devices.empty()) << "the shared chain is hooked nowhere";
   EXPECT_TRUE(kernel_.inet.sets.at("fast_pending").elements.empty()) << "the follow-up consumed it";
   EXPECT_EQ(kernel_.sysctls.at("net/ipv4/conf/" + host_if + "/proxy_arp"), "1");
 
@@ -253,7 +257,7 @@ TEST_F(SimulatedKernel, ReconcileRepairsHostSideDriftAndRemovesTheUnwanted) {
   auto& host = kernel_.ns.at(FakeKernel::kHostNs);
   host.routes.clear();                               // every netmod route
   kernel_.inet.sets.at("src_v4").elements.clear();   // an element
-  kernel_.netdev.chains.at("fast").devices.clear();  // a hook
+  kernel_.netdev.chains.erase(dataplane::ruleset::fast_hook_chain(host_if));  // a hook
   kernel_.inet.chains.at("forward").rules = 0;       // a flushed chain
   // An interface netmod no longer wants, and one it never owned.
   host.links[900] = {900, "nm00000000dead", dataplane::ruleset::kTaskIfGroup, true, {}, 1500, 0, 0};
@@ -269,7 +273,9 @@ TEST_F(SimulatedKernel, ReconcileRepairsHostSideDriftAndRemovesTheUnwanted) {
   }
   EXPECT_EQ(host.links.count(901), 1u);
   EXPECT_EQ(host.links.count(900), 0u);
-  EXPECT_EQ(kernel_.netdev.chains.at("fast").devices, std::vector<std::string>{host_if});
+  EXPECT_EQ(kernel_.netdev.chains.at(dataplane::ruleset::fast_hook_chain(host_if)).devices,
+            std::vector<std::string>{host_if});
+  EXPECT_EQ(kernel_.netdev.chains.at(dataplane::ruleset::fast_hook_chain(host_if)).rules, 1u);
   auto again = reconcile();
   ASSERT_TRUE(again);
   EXPECT_TRUE(again->created.empty() && again->removed.empty());

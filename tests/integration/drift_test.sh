@@ -12,7 +12,7 @@ add_task hD d1 web
 add_task hD d2 web
 add_task hD d3
 # The fast path of each task comes after its isolate (follow-up work).
-eventually bash -c "[ \$(ip netns exec ${HOST_NS[hD]} nft list chain netdev netmod fast | grep -oE 'nm[0-9a-f]{12}' | sort -u | wc -l) = 2 ]"
+eventually fast_hooks_are hD 2
 
 ifname() { netmod_on hD endpoints --json | jq -r --arg c "$1" '.[] | select(.container_id == $c) | .interface'; }
 IF1=$(ifname d1); IF2=$(ifname d2); IF3=$(ifname d3)
@@ -46,8 +46,10 @@ drift "an anti-spoofing element deleted" "src_v4: \"$IF2\" \\. ${ADDR4[d2]}" \
 web4=$(on_host hD nft -j list sets inet | jq -r '.nftables[] | .set // empty | select(.name | startswith("g4_")) | .name')
 drift "a netgroup set deleted (with its rules' chain)" "nftables (set|chain) " \
   on_host hD bash -c "nft flush map inet netmod to_v4; nft flush map inet netmod to_v6; nft delete chain inet netmod \$(nft -j list chains inet | jq -r '.nftables[] | .chain // empty | select(.name | test(\"^c_[0-9a-f]\")) | .name'); nft delete set inet netmod $web4"
-drift "the fast-path chain and its hooks deleted" "^nftables chain fast/fast" \
-  on_host hD bash -c "nft flush chain netdev netmod fast; nft delete chain netdev netmod fast"
+drift "a fast-path hook deleted" "^fast-path hook on $IF1\$" on_host hD nft delete chain netdev netmod "h_$IF1"
+drift "a fast-path hook's rule flushed" "^fast-path hook on $IF2 \(its rule" on_host hD nft flush chain netdev netmod "h_$IF2"
+drift "the fast-path table deleted" "^nftables chain fast/fast" on_host hD nft delete table netdev netmod
+check "both fast-path hooks are back" fast_hooks_are hD 2
 drift "a host veth deleted" "^wiring of container d3 " on_host hD ip link del "$IF3"
 IF3=$(ifname d3)
 drift "the task's address removed inside it" "address ${ADDR4[d2]}" in_task d2 ip addr del "${ADDR4[d2]}/32" dev eth0

@@ -28,7 +28,7 @@ check "a2 learned the IPv6 gateway by NDP" bash -c \
   "nsenter -t ${TASK_PID[a2]} -n ip -6 neigh show fe80::ecee:eeff:feee:eeee dev eth0 | grep -q ee:ee:ee:ee:ee:ee"
 # Each task's fast path came after its isolate returned, consuming its
 # pending element.
-check "the fast path of every task is in" bash -c "[ \$(ip netns exec ${HOST_NS[hA]} nft list chain netdev netmod fast | grep -oE 'nm[0-9a-f]{12}' | sort -u | wc -l) = 5 ]"
+check "the fast path of every task is in" fast_hooks_are hA 5
 check "no pending fast path is left" bash -c "! ip netns exec ${HOST_NS[hA]} nft -j list set inet netmod fast_pending | jq -e '.nftables[] | .set // empty | .elem'"
 # Different netgroups do not.
 check_not "a1 cannot ping b1 (other netgroup)" pings a1 "${ADDR4[b1]}"

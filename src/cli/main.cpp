@@ -5,11 +5,14 @@
 
 #include <cstdlib>
 #include <optional>
+#include <string_view>
 
 #include "cli/context.hpp"
 #include "common/text.hpp"
 #include "common/trace.hpp"
 #include "plugin/cni/plugin.hpp"
+#include "plugin/finisher.hpp"
+#include "plugin/handoff.hpp"
 
 #ifndef NETMOD_VERSION
 #define NETMOD_VERSION "unknown"
@@ -44,6 +47,12 @@ std::optional<std::string> unknown_command(CLI::App& app, int argc, char** argv)
 
 int main(int argc, char** argv) {
   netmod::trace_point("main");
+  // The process a plugin call started to finish its follow-up work
+  // (plugin/finisher.hpp); checked first: it inherits the call's
+  // environment, CNI_COMMAND included.
+  if (argc == 3 && std::string_view(argv[1]) == netmod::plugin::handoff::kArgument) {
+    return netmod::plugin::finish_handed_work(argv[2]);
+  }
   // A runtime calls the binary as a CNI plugin with CNI_COMMAND set. A
   // call is a short-lived process whose runtime waits for it to exit: what
   // it leaves for after its answer goes to a process of its own.

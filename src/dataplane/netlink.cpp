@@ -139,6 +139,20 @@ Result<NetlinkSocket> NetlinkSocket::open(int protocol) {
   return NetlinkSocket(std::make_unique<MnlTransport>(s));
 }
 
+Result<NetlinkSocket> NetlinkSocket::adopt(int fd) {
+  int type = 0;
+  socklen_t len = sizeof type;
+  sockaddr_nl addr{};
+  socklen_t alen = sizeof addr;
+  if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_RAW ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &alen) < 0 || addr.nl_family != AF_NETLINK) {
+    return make_error(Errc::invalid_argument, "descriptor " + std::to_string(fd) + " is not a netlink socket");
+  }
+  mnl_socket* s = mnl_socket_fdopen(fd);
+  if (!s) return sys_error("adopting netlink socket " + std::to_string(fd));
+  return NetlinkSocket(std::make_unique<MnlTransport>(s));
+}
+
 namespace {
 
 void append_message(std::vector<char>& batch, const NlMessage& m) {

@@ -71,6 +71,9 @@ class NetlinkSocket {
   // A NETLINK_ROUTE socket in the calling thread's network namespace (it
   // stays bound to that namespace wherever the thread goes afterwards).
   static Result<NetlinkSocket> open(int protocol = NETLINK_ROUTE);
+  // A bound netlink socket this process was given (by the process that
+  // opened it), owned from now on; an error when `fd` is not one.
+  static Result<NetlinkSocket> adopt(int fd);
   // A socket over another transport (tests).
   explicit NetlinkSocket(std::unique_ptr<NetlinkTransport> transport);
   NetlinkSocket(NetlinkSocket&&) noexcept;

@@ -3,11 +3,12 @@
 //  - FinishNow applies the work at once on the caller's sockets, reading
 //    every reply (a long-lived process; tests; the background process
 //    below; commands such as reconcile that report what they did);
-//  - FinishInBackground hands it to a child process (a fork) for a short
-//    plugin call whose runtime waits for it to exit: the child applies it
-//    with FinishNow on the call's sockets (the nf_tables socket's close
-//    then waits for the kernel there, not in the call) and logs what
-//    failed to syslog.
+//  - FinishInBackground hands it to a process of its own for a short
+//    plugin call whose runtime waits for it to exit: netmod started anew
+//    (posix_spawn) with the work (handoff.hpp) and the call's sockets,
+//    which applies it with FinishNow (the nf_tables socket's close then
+//    waits for the kernel there, not in the call) and logs what failed to
+//    syslog.
 #pragma once
 
 #include <memory>
@@ -58,11 +59,9 @@ class FinishInBackground final : public Finisher {
  public:
   // Takes the work and the dataplane's sockets.
   Result<void> finish(dataplane::Dataplane& dp, Leftover work) override;
-  // Forks the child that does all of it, and returns at once. Called as
-  // the process ends, after its answer is written: with no other thread
-  // running and no datastore connection open (the child opens its own; an
-  // SQLite connection must never cross a fork: the child would share the
-  // parent's idea of its file locks and could write unlocked).
+  // Starts the process that does all of it, and returns at once. Called
+  // as the process ends, after its answer is written, with no datastore
+  // connection open (the finishing process opens its own).
   void flush() override;
 
  private:
@@ -80,5 +79,11 @@ struct Machine {
   dataplane::Kernel& kernel;
   Finisher& finisher;
 };
+
+// The finishing process's work: netmod started with handoff::kArgument
+// and the descriptor of the work (`fd_text`), from main. Applies it, holds
+// an nf_tables socket a second longer, and returns the exit code (1 when
+// anything failed; failures go to syslog).
+int finish_handed_work(const char* fd_text);
 
 }  // namespace netmod::plugin

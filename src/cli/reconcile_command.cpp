@@ -1,6 +1,8 @@
 // netmod reconcile
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "cli/context.hpp"
@@ -16,7 +18,11 @@ void add_reconcile_command(CLI::App& app, Context& ctx, int& exit_code) {
   cmd->callback([&ctx, &exit_code, as_json] {
     auto h = open_ipam(ctx);
     if (!h) return void(exit_code = fail(h.error()));
-    auto r = plugin::reconcile(*h->store, *h->ipam, config::effective_hostname(h->config), dataplane::linux_kernel());
+    // The tasks' insides are read on a few threads per CPU (reconcile.hpp).
+    plugin::ReconcileOptions options;
+    options.task_workers = std::clamp(2 * std::thread::hardware_concurrency(), 1u, 16u);
+    auto r = plugin::reconcile(*h->store, *h->ipam, config::effective_hostname(h->config), dataplane::linux_kernel(),
+                               options);
     if (!r) return void(exit_code = fail(r.error()));
     if (*as_json) {
       std::cout << nlohmann::json{{"removed", r->removed}, {"created", r->created}, {"problems", r->problems}}.dump(2)

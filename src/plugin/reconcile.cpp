@@ -1,7 +1,11 @@
 #include "plugin/reconcile.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <set>
+#include <system_error>
+#include <thread>
 
 #include "dataplane/kernel_state.hpp"
 #include "engine/apply.hpp"
@@ -38,10 +42,44 @@ Result<void> reconcile_task_side(dataplane::Dataplane& dp, const EndpointRecord&
   return ok();
 }
 
+// Each task's side, on `workers` threads; the reports in record order.
+// The first error (in record order) is returned, as in a serial run.
+Result<void> reconcile_task_sides(dataplane::Dataplane& dp, const std::vector<EndpointRecord>& eps,
+                                  const std::set<std::string>& skip, unsigned workers, ReconcileReport& report) {
+  struct Outcome {
+    ReconcileReport report;
+    Result<void> result = ok();
+  };
+  std::vector<Outcome> outcomes(eps.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < eps.size();) {
+      if (skip.count(eps[i].container_id)) continue;
+      outcomes[i].result = reconcile_task_side(dp, eps[i], outcomes[i].report);
+    }
+  };
+  std::vector<std::thread> threads;
+  for (unsigned t = 1; t < workers && t < eps.size(); ++t) {
+    try {
+      threads.emplace_back(work);
+    } catch (const std::system_error&) {
+      break;  // fewer threads, then
+    }
+  }
+  work();
+  for (auto& t : threads) t.join();
+  for (auto& o : outcomes) {
+    NETMOD_TRY(std::move(o.result));
+    for (auto& c : o.report.created) report.created.push_back(std::move(c));
+    for (auto& p : o.report.problems) report.problems.push_back(std::move(p));
+  }
+  return ok();
+}
+
 }  // namespace
 
 Result<ReconcileReport> reconcile(store::Store& store, ipam::Ipam& ipam, const std::string& host,
-                                  dataplane::Kernel& kernel) {
+                                  dataplane::Kernel& kernel, const ReconcileOptions& options) {
   ReconcileReport report;
   NETMOD_ASSIGN_OR_RETURN(dataplane::Dataplane dp, dataplane::Dataplane::open(kernel));
   NETMOD_TRY(dp.ensure_host_sysctls());
@@ -77,9 +115,7 @@ Result<ReconcileReport> reconcile(store::Store& store, ipam::Ipam& ipam, const s
     report.created.push_back("wiring of container " + e.container_id + " (interface " + e.host_ifname + ")");
   }
   // Inside each task.
-  for (const auto& e : eps) {
-    if (!unlinked.count(e.container_id)) NETMOD_TRY(reconcile_task_side(dp, e, report));
-  }
+  NETMOD_TRY(reconcile_task_sides(dp, eps, unlinked, std::max(1u, options.task_workers), report));
 
   // Addresses parked for a deleted task's veth (CNI DEL) whose veth is
   // gone: the background deletion did not get to release them.

@@ -23,9 +23,17 @@ struct ReconcileReport {
   std::vector<std::string> problems;  // what could not be repaired
 };
 
+struct ReconcileOptions {
+  // Threads that look inside the tasks (each task's namespace is read
+  // over a socket of its own, most of it time in the kernel and waiting
+  // for it: several per CPU overlap well). 1: in the caller's thread, the
+  // only choice for a kernel that is not thread-safe (the simulated one).
+  unsigned task_workers = 1;
+};
+
 // Plan (engine/plan.hpp) + snapshot + diff + apply on `kernel`, then each
 // task's side and the wiring anew of tasks whose host end is gone.
 Result<ReconcileReport> reconcile(store::Store& store, ipam::Ipam& ipam, const std::string& host,
-                                  dataplane::Kernel& kernel);
+                                  dataplane::Kernel& kernel, const ReconcileOptions& options = {});
 
 }  // namespace netmod::plugin

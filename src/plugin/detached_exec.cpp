@@ -1,6 +1,7 @@
 #include "plugin/detached_exec.hpp"
 
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
@@ -58,6 +59,11 @@ int child_main(void* arg) {
     if (null != fd) raw(SYS_dup3, null, fd, 0);
   }
   if (null > 2) raw(SYS_close, null);
+  // Nothing else of the caller's goes with the exec, not even what it was
+  // given without close-on-exec (a runtime's pipe would otherwise stay
+  // open for as long as this process lives, and the runtime wait for it):
+  // all marked close-on-exec, then the kept ones cleared.
+  raw(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
   for (size_t i = 0; i < d->keep_count; ++i) raw(SYS_fcntl, d->keep[i], F_SETFD, 0);
   const uint64_t none = 0;  // the kernel's sigset_t: 64 bits
   raw(SYS_rt_sigprocmask, SIG_SETMASK, reinterpret_cast<long>(&none), 0, sizeof none);

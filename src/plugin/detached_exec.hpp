@@ -11,8 +11,8 @@
 // for: on a stack of its own, from data prepared before the clone that
 // the caller never frees or changes, it makes only raw system calls (no
 // libc: not even errno, which is the caller's), setsid, stdio on
-// /dev/null, the kept descriptors' close-on-exec cleared, signals
-// unblocked, and the exec. The caller may exit meanwhile: its memory then
+// /dev/null, every other descriptor but the kept ones closed on exec,
+// signals unblocked, and the exec. The caller may exit meanwhile: its memory then
 // lives on until the exec, and the child, not the caller, tears it down.
 #pragma once
 
@@ -22,8 +22,9 @@
 namespace netmod::plugin {
 
 // Starts `path` with `argv` and the caller's environment, in a session of
-// its own, stdio on /dev/null, with the descriptors in `keep` open (all
-// others close on exec as they would). Returns whether the child was
+// its own, stdio on /dev/null, with the descriptors in `keep` open and
+// every other one closed (even those the caller inherited without
+// close-on-exec). Returns whether the child was
 // started (not whether its exec succeeds: a child that cannot exec exits
 // with 127). Not waited for.
 bool exec_detached(const std::string& path, const std::vector<std::string>& argv, const std::vector<int>& keep);

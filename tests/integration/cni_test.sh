@@ -20,7 +20,11 @@ sandbox() { ip netns add "${RUN_ID}-$1"; HOST_NS[$1]="${RUN_ID}-$1"; }
 sandbox s1; sandbox s2; sandbox s3
 r1=$(cni ADD c1 "${RUN_ID}-s1" "$(conf '["web"]')") || fail "ADD c1: $r1"
 r2=$(cni ADD c2 "${RUN_ID}-s2" "$(conf '["web"]' 0.4.0)") || fail "ADD c2: $r2"
-r3=$(cni ADD c3 "${RUN_ID}-s3" "$(conf '["db"]')") || fail "ADD c3: $r3"
+# (c3's runtime leaks a descriptor to the plugin without close-on-exec:
+# the process that finishes the call's follow-up work must not hold it.)
+r3=$(cni ADD c3 "${RUN_ID}-s3" "$(conf '["db"]')" 7>"$WORK/leaked") || fail "ADD c3: $r3"
+holders() { for fd in /proc/[0-9]*/fd/*; do [ "$(readlink "$fd" 2>/dev/null)" = "$WORK/leaked" ] && echo "$fd"; done; }
+check "the follow-up process holds no descriptor the runtime leaked" test -z "$(holders)"
 a1=$(echo "$r1" | jq -r '.ips[0].address' | cut -d/ -f1)
 a2=$(echo "$r2" | jq -r '.ips[0].address' | cut -d/ -f1)
 a3=$(echo "$r3" | jq -r '.ips[0].address' | cut -d/ -f1)

@@ -36,11 +36,22 @@ Result<void> observe_task(dataplane::NetlinkSocket& task_nl, const EndpointRecor
       if (a.index == seen.task_link->index) seen.task_addresses.push_back(a);
     }
   }
+  if (!seen.task_link) return ok();  // nothing more is compared (differences())
+  // Only what differences() compares is read: the routes of a family the
+  // record routes, or has addresses of in its own table; rules only for a
+  // table of its own (reconcile reads every task: each dump saved counts).
   for (auto f : {net::Family::v4, net::Family::v6}) {
-    NETMOD_ASSIGN_OR_RETURN(auto routes, state::routes(task_nl, f));
-    seen.task_routes.insert(seen.task_routes.end(), routes.begin(), routes.end());
-    NETMOD_ASSIGN_OR_RETURN(auto rules, state::rules(task_nl, f));
-    seen.task_rules.insert(seen.task_rules.end(), rules.begin(), rules.end());
+    const bool routed = std::any_of(rec.routes.begin(), rec.routes.end(), [&](const net::Cidr& c) { return c.family() == f; });
+    const bool tabled = rec.table && std::any_of(rec.addresses.begin(), rec.addresses.end(),
+                                                 [&](const net::IpAddress& a) { return a.family() == f; });
+    if (routed || tabled) {
+      NETMOD_ASSIGN_OR_RETURN(auto routes, state::routes(task_nl, f));
+      seen.task_routes.insert(seen.task_routes.end(), routes.begin(), routes.end());
+    }
+    if (tabled) {
+      NETMOD_ASSIGN_OR_RETURN(auto rules, state::rules(task_nl, f));
+      seen.task_rules.insert(seen.task_rules.end(), rules.begin(), rules.end());
+    }
   }
   return ok();
 }

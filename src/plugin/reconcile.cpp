@@ -7,6 +7,7 @@
 #include <system_error>
 #include <thread>
 
+#include "common/trace.hpp"
 #include "dataplane/kernel_state.hpp"
 #include "engine/apply.hpp"
 #include "engine/plan.hpp"
@@ -88,6 +89,7 @@ Result<ReconcileReport> reconcile(store::Store& store, ipam::Ipam& ipam, const s
   // record read here and its objects, if not yet seen, added again (no
   // harm); one removed meanwhile has its leftovers removed.
   NETMOD_ASSIGN_OR_RETURN(engine::Snapshot seen, engine::read_snapshot(dp.netlink(), *nf));
+  trace_point("reconcile-snapshot-read");
   std::vector<EndpointRecord> eps;
   dataplane::HostSpec spec;
   NETMOD_TRY(store.read([&](store::Tx& tx) -> Result<void> {
@@ -96,7 +98,9 @@ Result<ReconcileReport> reconcile(store::Store& store, ipam::Ipam& ipam, const s
     return ok();
   }));
   engine::Change change = engine::diff(engine::plan({eps, spec.local_blocks, spec.pools}), seen);
+  trace_point("reconcile-diffed");
   NETMOD_TRY(engine::apply(change, dp));
+  trace_point("reconcile-applied");
   report.created = std::move(change.added);
   report.removed = std::move(change.removed);
 
@@ -115,7 +119,9 @@ Result<ReconcileReport> reconcile(store::Store& store, ipam::Ipam& ipam, const s
     report.created.push_back("wiring of container " + e.container_id + " (interface " + e.host_ifname + ")");
   }
   // Inside each task.
+  trace_point("reconcile-rewired");
   NETMOD_TRY(reconcile_task_sides(dp, eps, unlinked, std::max(1u, options.task_workers), report));
+  trace_point("reconcile-task-sides-read");
 
   // Addresses parked for a deleted task's veth (CNI DEL) whose veth is
   // gone: the background deletion did not get to release them.

@@ -97,7 +97,10 @@ Result<ReconcileReport> reconcile(store::Store& store, ipam::Ipam& ipam, const s
     NETMOD_ASSIGN_OR_RETURN(spec, host_spec(ipam, tx, host));
     return ok();
   }));
-  engine::Change change = engine::diff(engine::plan({eps, spec.local_blocks, spec.pools}), seen);
+  trace_point("reconcile-records-read");
+  const engine::Plan plan = engine::plan({eps, spec.local_blocks, spec.pools});
+  trace_point("reconcile-planned");
+  engine::Change change = engine::diff(plan, seen);
   trace_point("reconcile-diffed");
   NETMOD_TRY(engine::apply(change, dp));
   trace_point("reconcile-applied");

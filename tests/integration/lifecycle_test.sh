@@ -109,8 +109,11 @@ churned=0
 for i in $(seq 1000); do churn_call ADD "ng$i" && churn_call DEL "ng$i" && churned=$((churned + 1)); done
 check "1,000 netgroups added and deleted" test "$churned" = 1000
 check "the ruleset is back to its $baseline sets and chains" bash -c "[ \"\$(ip netns exec ${HOST_NS[hL]} nft -j list ruleset | jq '[.nftables[] | select(.set or .map or .chain)] | length')\" = $baseline ]"
-# (after the last DEL's background deletion of its parked veth)
-for _ in $(seq 50); do [ -z "$(on_host hL ip -o link show group 28270)" ] && break; sleep 0.1; done
+# (after the last DEL's follow-up: the deletion of its parked veth, then
+# the release of that veth's addresses; reconcile would otherwise find the
+# veth gone and release them itself, rightly, and say so)
+parked() { ip netns exec ${HOST_NS[hL]} $NETMOD --config $WORK/netmod.conf ipam show --json | jq -e '[.[] | select(.handle | contains("@released:"))] | length > 0' >/dev/null; }
+for _ in $(seq 50); do [ -z "$(on_host hL ip -o link show group 28270)" ] && ! parked && break; sleep 0.1; done
 out=$(ip netns exec ${HOST_NS[hL]} $NETMOD --config $WORK/netmod.conf reconcile); echo "# reconcile: $out"
 check "reconcile finds no leftover netgroup object" test "$out" = "in sync"
 

@@ -1,7 +1,6 @@
 #include "plugin/finisher.hpp"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/mman.h>
 #include <syslog.h>
 #include <unistd.h>

@@ -51,8 +51,18 @@ ip -n "$id-p2" addr add 198.19.0.2/24 dev eth0; ip -n "$id-p2" link set eth0 up;
 # softirq work that follows the sender) swings single runs by +-15 % here.
 pin=""; [ "$(nproc)" -ge 2 ] && pin="-A 0,1"
 iperf() {  # SERVER_CMD_PREFIX CLIENT_CMD_PREFIX ADDR
-  $1 iperf3 -s -1 -D >/dev/null 2>&1; sleep 0.3
-  $2 iperf3 -c "$3" -t 5 $pin -J | jq '.end.sum_received.bits_per_second / 1e9'
+  # A run that stalls (server not up yet, a lost handshake) is bounded and
+  # retried once rather than hanging the whole benchmark.
+  local out
+  for _ in 1 2; do
+    $1 timeout 20 iperf3 -s -1 >/dev/null 2>&1 &
+    sleep 0.3
+    if out=$($2 timeout 15 iperf3 -c "$3" -t 5 $pin -J 2>/dev/null); then
+      echo "$out" | jq '.end.sum_received.bits_per_second / 1e9'; wait || true; return
+    fi
+    wait || true
+  done
+  echo "iperf3 to $3 failed twice" >&2; return 1
 }
 runs=${RUNS:-5}
 for run in $(seq "$runs"); do

@@ -21,9 +21,10 @@ FUZZ_SECONDS ?= 60
 # Every Debian package the project needs: build, tests and benchmarks.
 DEBS := cmake g++ make pkg-config \
         nlohmann-json3-dev libcli11-dev libsqlite3-dev libmnl-dev libnftables-dev \
-        libgtest-dev libgmock-dev libbenchmark-dev \
+        libgtest-dev libgmock-dev libbenchmark-dev libcurl4-openssl-dev \
         iproute2 nftables iptables util-linux procps iputils-ping netcat-openbsd jq iperf3 sqlite3 \
-        containernetworking-plugins hyperfine bc podman runc busybox-static
+        containernetworking-plugins hyperfine bc podman runc busybox-static \
+        etcd-server etcd-client openssl
 
 # What `make fuzz` needs besides: clang and its libFuzzer runtime.
 FUZZ_DEBS := clang libclang-rt-14-dev

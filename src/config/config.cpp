@@ -1,5 +1,7 @@
 #include "config/config.hpp"
 
+#include "store/etcd/etcd_store.hpp"
+
 #include <sys/utsname.h>
 
 #include <fstream>
@@ -67,6 +69,88 @@ Config default_config() {
   return c;
 }
 
+namespace {
+
+Result<std::string> nonempty_string(const json& v, const std::string& where, const std::string& key) {
+  if (!v.is_string() || v.get_ref<const std::string&>().empty()) return type_error(where, key, "a non-empty string", v);
+  return v.get<std::string>();
+}
+
+Result<void> parse_datastore(const json& ds, const std::string& where, DatastoreConfig& c) {
+  if (!ds.is_object()) return type_error(where, "datastore", "an object", ds);
+  NETMOD_TRY(check_keys(ds, {"type", "path", "busy_timeout_ms", "endpoints", "prefix", "timeout_ms", "tls"},
+                        where + "datastore: "));
+  if (ds.contains("type")) {
+    if (!ds["type"].is_string()) return type_error(where, "datastore.type", "a string", ds["type"]);
+    c.type = ds["type"].get<std::string>();
+    if (c.type != "embedded" && c.type != "etcd") {
+      return make_error(Errc::invalid_argument,
+                        where + "datastore.type " + quote(c.type) + " is not supported (use \"embedded\" or \"etcd\")");
+    }
+  }
+  if (ds.contains("path")) {
+    NETMOD_ASSIGN_OR_RETURN(c.path, nonempty_string(ds["path"], where, "datastore.path"));
+  }
+  if (ds.contains("busy_timeout_ms")) {
+    const json& t = ds["busy_timeout_ms"];
+    if (!t.is_number_unsigned() || t.get<uint64_t>() > 600000) {
+      return type_error(where, "datastore.busy_timeout_ms", "an integer from 0 to 600000", t);
+    }
+    c.busy_timeout_ms = t.get<int>();
+  }
+  if (ds.contains("endpoints")) {
+    const json& e = ds["endpoints"];
+    if (!e.is_array() || e.empty()) return type_error(where, "datastore.endpoints", "a non-empty list of URLs", e);
+    c.endpoints.clear();
+    for (const auto& u : e) {
+      NETMOD_ASSIGN_OR_RETURN(auto url, nonempty_string(u, where, "datastore.endpoints[]"));
+      const bool http = url.rfind("http://", 0) == 0, https = url.rfind("https://", 0) == 0;
+      const size_t host_at = http ? 7 : 8;
+      if ((!http && !https) || url.size() <= host_at || url.find('/', host_at) != std::string::npos) {
+        return type_error(where, "datastore.endpoints[]", "a URL such as \"http://127.0.0.1:2379\" (http or https, no path)", u);
+      }
+      c.endpoints.push_back(std::move(url));
+    }
+  }
+  if (ds.contains("prefix")) {
+    const json& p = ds["prefix"];
+    if (!p.is_string() || p.get_ref<const std::string&>().empty() || p.get_ref<const std::string&>()[0] != '/') {
+      return type_error(where, "datastore.prefix", "a key prefix starting with '/'", p);
+    }
+    c.prefix = p.get<std::string>();
+  }
+  if (ds.contains("timeout_ms")) {
+    const json& t = ds["timeout_ms"];
+    if (!t.is_number_unsigned() || t.get<uint64_t>() < 1 || t.get<uint64_t>() > 600000) {
+      return type_error(where, "datastore.timeout_ms", "an integer from 1 to 600000", t);
+    }
+    c.timeout_ms = t.get<int>();
+  }
+  if (ds.contains("tls")) {
+    const json& t = ds["tls"];
+    if (!t.is_object()) return type_error(where, "datastore.tls", "an object", t);
+    NETMOD_TRY(check_keys(t, {"ca", "cert", "key"}, where + "datastore.tls: "));
+    if (t.contains("ca")) {
+    NETMOD_ASSIGN_OR_RETURN(c.tls_ca, nonempty_string(t["ca"], where, "datastore.tls.ca"));
+  }
+    if (t.contains("cert")) {
+    NETMOD_ASSIGN_OR_RETURN(c.tls_cert, nonempty_string(t["cert"], where, "datastore.tls.cert"));
+  }
+    if (t.contains("key")) {
+    NETMOD_ASSIGN_OR_RETURN(c.tls_key, nonempty_string(t["key"], where, "datastore.tls.key"));
+  }
+    if (c.tls_cert.empty() != c.tls_key.empty()) {
+      return make_error(Errc::invalid_argument, where + "datastore.tls: \"cert\" and \"key\" go together");
+    }
+  }
+  if (c.type == "etcd" && c.endpoints.empty()) {
+    return make_error(Errc::invalid_argument, where + "datastore.endpoints: the etcd datastore needs at least one endpoint");
+  }
+  return ok();
+}
+
+}  // namespace
+
 Result<Config> parse_config(std::string_view text, const std::string& source, const Config& base) {
   std::string where = "config " + source + ": ";
   auto parsed = parse_json(text, "config " + source);
@@ -77,32 +161,7 @@ Result<Config> parse_config(std::string_view text, const std::string& source, co
   Config c = base;
   c.source = base.source == default_config().source ? source : source + " over " + base.source;
 
-  if (doc.contains("datastore")) {
-    const json& ds = doc["datastore"];
-    if (!ds.is_object()) return type_error(where, "datastore", "an object", ds);
-    NETMOD_TRY(check_keys(ds, {"type", "path", "busy_timeout_ms"}, where + "datastore: "));
-    if (ds.contains("type")) {
-      if (!ds["type"].is_string()) return type_error(where, "datastore.type", "a string", ds["type"]);
-      c.datastore.type = ds["type"].get<std::string>();
-      if (c.datastore.type != "embedded") {
-        return make_error(Errc::invalid_argument,
-                          where + "datastore.type " + quote(c.datastore.type) + " is not supported (use \"embedded\")");
-      }
-    }
-    if (ds.contains("path")) {
-      if (!ds["path"].is_string() || ds["path"].get<std::string>().empty()) {
-        return type_error(where, "datastore.path", "a non-empty string", ds["path"]);
-      }
-      c.datastore.path = ds["path"].get<std::string>();
-    }
-    if (ds.contains("busy_timeout_ms")) {
-      const json& t = ds["busy_timeout_ms"];
-      if (!t.is_number_unsigned() || t.get<uint64_t>() > 600000) {
-        return type_error(where, "datastore.busy_timeout_ms", "an integer from 0 to 600000", t);
-      }
-      c.datastore.busy_timeout_ms = t.get<int>();
-    }
-  }
+  if (doc.contains("datastore")) NETMOD_TRY(parse_datastore(doc["datastore"], where, c.datastore));
   if (doc.contains("hostname")) {
     if (!doc["hostname"].is_string()) return type_error(where, "hostname", "a string", doc["hostname"]);
     auto h = ipam::parse_hostname(doc["hostname"].get<std::string>());
@@ -191,6 +250,17 @@ std::string effective_hostname(const Config& config) {
 }
 
 Result<std::unique_ptr<store::Store>> open_store(const DatastoreConfig& config) {
+  if (config.type == "etcd") {
+    store::EtcdOptions o;
+    o.http.endpoints = config.endpoints;
+    o.http.timeout = std::chrono::milliseconds(config.timeout_ms);
+    o.http.ca_file = config.tls_ca;
+    o.http.cert_file = config.tls_cert;
+    o.http.key_file = config.tls_key;
+    o.prefix = config.prefix;
+    NETMOD_ASSIGN_OR_RETURN(auto s, store::EtcdStore::open(std::move(o)));
+    return std::unique_ptr<store::Store>(std::move(s));
+  }
   NETMOD_ASSIGN_OR_RETURN(auto s, store::SqliteStore::open({config.path, config.busy_timeout_ms}));
   return std::unique_ptr<store::Store>(std::move(s));
 }

@@ -6,6 +6,10 @@
 //   {
 //     "datastore": {"type": "embedded", "path": "/var/lib/netmod/netmod.db",
 //                   "busy_timeout_ms": 10000},
+//       or, for a cluster (DESIGN.md, "Cluster"; docs/cluster.md):
+//     "datastore": {"type": "etcd", "endpoints": ["https://10.0.0.1:2379", ...],
+//                   "prefix": "/netmod", "timeout_ms": 5000,
+//                   "tls": {"ca": "/etc/netmod/ca.pem", "cert": "...", "key": "..."}},
 //     "hostname": "agent-1",              // default: the machine's hostname
 //     "default_pools": [{"cidr": "10.65.0.0/16", "block_size": 26,
 //                        "nat_outgoing": false}],
@@ -33,9 +37,15 @@ inline constexpr const char* kDefaultConfigPath = "/etc/netmod/netmod.conf";
 inline constexpr const char* kDefaultDatastorePath = "/var/lib/netmod/netmod.db";
 
 struct DatastoreConfig {
-  std::string type = "embedded";
+  std::string type = "embedded";  // or "etcd"
+  // embedded
   std::string path = kDefaultDatastorePath;
   int busy_timeout_ms = 10000;
+  // etcd
+  std::vector<std::string> endpoints;  // http:// or https:// URLs, no path
+  std::string prefix = "/netmod";
+  int timeout_ms = 5000;  // a request, per endpoint tried
+  std::string tls_ca, tls_cert, tls_key;
 };
 
 struct Config {

@@ -115,3 +115,55 @@ TEST(Config, LayersOverABase) {
 
 }  // namespace
 }  // namespace netmod::config
+
+namespace netmod::config {
+namespace {
+
+TEST(Config, EtcdDatastore) {
+  auto c = parse_config(R"({"datastore": {"type": "etcd", "endpoints": ["http://10.0.0.1:2379", "https://etcd-2:2379"],
+                            "prefix": "/cluster-a/netmod", "timeout_ms": 800,
+                            "tls": {"ca": "/etc/netmod/ca.pem", "cert": "/etc/netmod/c.pem", "key": "/etc/netmod/k.pem"}}})",
+                        "t");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->datastore.type, "etcd");
+  EXPECT_EQ(c->datastore.endpoints, (std::vector<std::string>{"http://10.0.0.1:2379", "https://etcd-2:2379"}));
+  EXPECT_EQ(c->datastore.prefix, "/cluster-a/netmod");
+  EXPECT_EQ(c->datastore.timeout_ms, 800);
+  EXPECT_EQ(c->datastore.tls_ca, "/etc/netmod/ca.pem");
+  EXPECT_EQ(c->datastore.tls_key, "/etc/netmod/k.pem");
+}
+
+TEST(Config, BadEtcdDatastoresAreNamed) {
+  struct Case {
+    const char* doc;
+    const char* message;
+  };
+  for (const Case& c : {
+           Case{R"({"datastore": {"type": "etcd"}})", "needs at least one endpoint"},
+           Case{R"({"datastore": {"type": "etcd", "endpoints": []}})", "datastore.endpoints\" must be a non-empty list"},
+           Case{R"({"datastore": {"type": "etcd", "endpoints": ["127.0.0.1:2379"]}})", "http or https"},
+           Case{R"({"datastore": {"type": "etcd", "endpoints": ["http://a:1/v3"]}})", "no path"},
+           Case{R"({"datastore": {"type": "etcd", "endpoints": ["http://a:1"], "prefix": "netmod"}})", "starting with '/'"},
+           Case{R"({"datastore": {"type": "etcd", "endpoints": ["http://a:1"], "timeout_ms": 0}})", "from 1 to 600000"},
+           Case{R"({"datastore": {"type": "etcd", "endpoints": ["http://a:1"], "tls": {"cert": "/c"}}})", "go together"},
+           Case{R"({"datastore": {"type": "etcd", "endpoints": ["http://a:1"], "tls": {"crt": "/c"}}})", "unknown key \"crt\""},
+       }) {
+    auto r = parse_config(c.doc, "/etc/netmod/netmod.conf");
+    ASSERT_FALSE(r) << c.doc;
+    EXPECT_EQ(r.error().code, Errc::invalid_argument);
+    EXPECT_NE(r.error().message.find(c.message), std::string::npos) << c.doc << ": " << r.error().message;
+  }
+}
+
+TEST(Config, OpeningAnEtcdStoreWithMissingTlsFilesNamesTheFile) {
+  DatastoreConfig d;
+  d.type = "etcd";
+  d.endpoints = {"https://127.0.0.1:1"};
+  d.tls_ca = "/nonexistent/netmod-ca.pem";
+  auto s = open_store(d);
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message.find("/nonexistent/netmod-ca.pem"), std::string::npos) << s.error().message;
+}
+
+}  // namespace
+}  // namespace netmod::config

@@ -4,6 +4,7 @@ namespace netmod::store {
 
 Result<std::optional<KeyValue>> MemoryStore::get(std::string_view key) {
   std::lock_guard lock(mu_);
+  expire_locked();
   auto it = data_.find(key);
   if (it == data_.end()) return std::optional<KeyValue>();
   return std::optional<KeyValue>(it->second);
@@ -11,6 +12,7 @@ Result<std::optional<KeyValue>> MemoryStore::get(std::string_view key) {
 
 Result<std::vector<KeyValue>> MemoryStore::list(std::string_view prefix) {
   std::lock_guard lock(mu_);
+  expire_locked();
   return list_locked(prefix);
 }
 
@@ -29,6 +31,12 @@ Result<bool> MemoryStore::commit(const Txn& txn) {
     --fail_commits_;
     return make_error(Errc::unavailable, "memory store: injected failure");
   }
+  expire_locked();
+  for (const Op& op : txn.ops) {
+    if (op.lease != 0 && !leases_.count(op.lease)) {
+      return make_error(Errc::not_found, "memory store: lease " + std::to_string(op.lease) + " not found");
+    }
+  }
   for (const Compare& c : txn.compares) {
     auto it = data_.find(c.key);
     int64_t current = it == data_.end() ? 0 : it->second.revision;
@@ -40,7 +48,9 @@ Result<bool> MemoryStore::commit(const Txn& txn) {
   // winning (as the key space itself).
   std::map<std::string, Event, std::less<>> events;
   for (const Op& op : txn.ops) {
+    for (auto& [id, l] : leases_) l.keys.erase(op.key);
     if (op.kind == Op::Kind::put) {
+      if (op.lease != 0) leases_[op.lease].keys.insert(op.key);
       data_[op.key] = KeyValue{op.key, op.value, revision_};
       events[op.key] = Event{Event::Kind::put, op.key, op.value, revision_};
     } else if (data_.erase(op.key) || events.count(op.key)) {
@@ -59,6 +69,7 @@ Result<bool> MemoryStore::commit(const Txn& txn) {
 
 Result<Snapshot> MemoryStore::list_at_once(const std::vector<std::string>& prefixes) {
   std::lock_guard lock(mu_);
+  expire_locked();
   Snapshot snap;
   snap.revision = revision_;
   for (const auto& p : prefixes) snap.lists.push_back(list_locked(p));
@@ -67,6 +78,7 @@ Result<Snapshot> MemoryStore::list_at_once(const std::vector<std::string>& prefi
 
 Result<WatchResult> MemoryStore::watch(std::string_view prefix, int64_t from_revision, std::chrono::milliseconds wait) {
   std::unique_lock lock(mu_);
+  expire_locked();
   WatchResult out;
   if (from_revision <= compacted_) {
     out.compacted = true;
@@ -91,6 +103,55 @@ Result<void> MemoryStore::compact(int64_t revision) {
   while (!events_.empty() && events_.front().revision <= revision) events_.pop_front();
   compacted_ = revision;
   return ok();
+}
+
+Result<int64_t> MemoryStore::grant_lease(std::chrono::seconds ttl) {
+  std::lock_guard lock(mu_);
+  expire_locked();
+  const int64_t id = next_lease_++;
+  leases_[id] = Lease{ttl, now_() + ttl, {}};
+  return id;
+}
+
+Result<int64_t> MemoryStore::keep_alive(int64_t lease) {
+  std::lock_guard lock(mu_);
+  expire_locked();
+  auto it = leases_.find(lease);
+  if (it == leases_.end()) return make_error(Errc::not_found, "memory store: lease " + std::to_string(lease) + " has ended");
+  it->second.expires = now_() + it->second.ttl;
+  return static_cast<int64_t>(it->second.ttl.count());
+}
+
+Result<void> MemoryStore::revoke_lease(int64_t lease) {
+  std::lock_guard lock(mu_);
+  if (leases_.count(lease)) end_leases_locked({lease});
+  return ok();
+}
+
+void MemoryStore::expire_locked() {
+  std::vector<int64_t> ended;
+  const auto now = now_();
+  for (const auto& [id, l] : leases_) {
+    if (l.expires <= now) ended.push_back(id);
+  }
+  if (!ended.empty()) end_leases_locked(ended);
+}
+
+void MemoryStore::end_leases_locked(const std::vector<int64_t>& ended) {
+  std::set<std::string> keys;
+  for (int64_t id : ended) {
+    auto it = leases_.find(id);
+    keys.insert(it->second.keys.begin(), it->second.keys.end());
+    leases_.erase(it);
+  }
+  bool any = false;
+  for (const auto& k : keys) any = any || data_.count(k);
+  if (!any) return;
+  ++revision_;
+  for (const auto& k : keys) {
+    if (data_.erase(k)) events_.push_back(Event{Event::Kind::del, k, "", revision_});
+  }
+  changed_.notify_all();
 }
 
 }  // namespace netmod::store

@@ -66,6 +66,13 @@ class SqliteStore final : public Store {
   // commits raise no callback here).
   Result<WatchResult> watch(std::string_view prefix, int64_t from_revision, std::chrono::milliseconds wait) override;
   Result<void> compact(int64_t revision) override;
+  // Leases (sqlite_leases.cpp): tables of their own, made on first use;
+  // expired leases are ended by the next grant, keep_alive or revoke of
+  // any handle (agents renew every few seconds), their keys deleted then.
+  // A key keeps its lease until deleted, even if put again without one.
+  Result<int64_t> grant_lease(std::chrono::seconds ttl) override;
+  Result<int64_t> keep_alive(int64_t lease) override;
+  Result<void> revoke_lease(int64_t lease) override;
   std::string describe() const override { return "embedded:" + options_.path; }
 
   // Internal plumbing shared with the in-transaction view; not for callers.

@@ -45,6 +45,7 @@ struct Op {
   Kind kind = Kind::put;
   std::string key;
   std::string value;  // for put
+  int64_t lease = 0;  // put: the key is deleted when this lease ends (0: none)
 };
 
 struct Txn {
@@ -139,6 +140,19 @@ class Store {
   // keeping at least kKeptRevisions.
   virtual Result<void> compact(int64_t revision) = 0;
   static constexpr int64_t kKeptRevisions = 10000;
+
+  // Leases, as etcd's: a key put with a lease (Op::lease) is deleted, with
+  // a delete event, when the lease is revoked or expires unrenewed. An
+  // agent registers its host this way.
+  //  - grant_lease: a new lease living `ttl` (the backend may round up:
+  //    etcd's minimum is about 2 s); its id.
+  //  - keep_alive: renews it for its whole TTL; the seconds left, or
+  //    Errc::not_found when it has expired or was revoked (its keys are
+  //    gone: register again).
+  //  - revoke_lease: ends it now; a lease that is gone already is fine.
+  virtual Result<int64_t> grant_lease(std::chrono::seconds ttl) = 0;
+  virtual Result<int64_t> keep_alive(int64_t lease) = 0;
+  virtual Result<void> revoke_lease(int64_t lease) = 0;
 
   // Whether a write could succeed now: the store is open for writing and
   // its write lock can be had (CNI STATUS). Writes nothing.

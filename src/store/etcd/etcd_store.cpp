@@ -132,7 +132,7 @@ Result<bool> EtcdStore::commit(const Txn& txn) {
   std::vector<TxnOp> ops;
   for (const auto& op : txn.ops) {
     NETMOD_ASSIGN_OR_RETURN(auto k, to_etcd(op.key));
-    ops.push_back({op.kind, std::move(k), op.value, 0});
+    ops.push_back({op.kind, std::move(k), op.value, op.lease});
   }
   return commit_raw(compares, ops);
 }
@@ -289,6 +289,29 @@ Result<void> EtcdStore::compact(int64_t revision) {
 
 Result<void> EtcdStore::probe_write() {
   NETMOD_TRY(range(options_.logical_root, false, 0));
+  return ok();
+}
+
+Result<int64_t> EtcdStore::grant_lease(std::chrono::seconds ttl) {
+  NETMOD_ASSIGN_OR_RETURN(auto body, call("/v3/lease/grant", etcd::encode_lease_grant(std::max<int64_t>(1, ttl.count()))));
+  NETMOD_ASSIGN_OR_RETURN(auto r, etcd::decode_lease(body));
+  if (r.id == 0) return make_error(Errc::unavailable, "datastore " + describe() + ": etcd granted no lease");
+  return r.id;
+}
+
+Result<int64_t> EtcdStore::keep_alive(int64_t lease) {
+  NETMOD_ASSIGN_OR_RETURN(auto body, call("/v3/lease/keepalive", etcd::encode_lease_id(lease)));
+  NETMOD_ASSIGN_OR_RETURN(auto r, etcd::decode_lease(body));
+  if (r.ttl <= 0) {
+    return make_error(Errc::not_found, "datastore " + describe() + ": lease " + std::to_string(lease) + " has ended");
+  }
+  return r.ttl;
+}
+
+Result<void> EtcdStore::revoke_lease(int64_t lease) {
+  auto r = call("/v3/lease/revoke", etcd::encode_lease_id(lease));
+  if (!r && r.error().code == Errc::not_found) return ok();
+  NETMOD_TRY(r);
   return ok();
 }
 

@@ -54,6 +54,9 @@ class EtcdStore final : public Store {
   Result<WatchResult> watch(std::string_view prefix, int64_t from_revision, std::chrono::milliseconds wait) override;
   Result<void> compact(int64_t revision) override;
   Result<void> probe_write() override;
+  Result<int64_t> grant_lease(std::chrono::seconds ttl) override;
+  Result<int64_t> keep_alive(int64_t lease) override;
+  Result<void> revoke_lease(int64_t lease) override;
   std::string describe() const override;
 
   // How many HTTP requests this handle has made (benchmarks: round trips

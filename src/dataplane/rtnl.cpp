@@ -47,7 +47,9 @@ NlMessage route_message(uint16_t type, uint16_t flags, const Route& r, const cha
   if (r.oif) m.put_u32(RTA_OIF, static_cast<uint32_t>(r.oif));
   if (r.gateway) {
     put_addr(m, RTA_GATEWAY, *r.gateway);
-    if (r.gateway->is_v4()) rt->rtm_flags |= RTNH_F_ONLINK;
+    // The tasks' 169.254.1.1 is on-link by fiat; a route via another host
+    // (no device given) finds its gateway on a connected network.
+    if (r.gateway->is_v4() && r.oif) rt->rtm_flags |= RTNH_F_ONLINK;
   }
   return m;
 }

@@ -1,5 +1,7 @@
 #include "engine/diff.hpp"
 
+#include <tuple>
+
 #include <linux/rtnetlink.h>
 
 #include <algorithm>
@@ -98,32 +100,49 @@ struct Differ {
   }
 
   void routes() {
-    // (destination, index; 0 for a blackhole)
-    std::set<std::pair<net::Cidr, int>> want, have;
+    // (destination, index, gateway): index 0 and no gateway for a
+    // blackhole, index 0 and a gateway for a route via another host.
+    using Key = std::tuple<net::Cidr, int, std::optional<net::IpAddress>>;
+    std::set<Key> want, have;
     for (const auto& r : plan.routes) {
-      if (r.ifname.empty()) {
-        want.insert({r.dst, 0});
+      if (r.via) {
+        want.insert({r.dst, 0, r.via});
+      } else if (r.ifname.empty()) {
+        want.insert({r.dst, 0, std::nullopt});
       } else if (auto it = present.find(r.ifname); it != present.end()) {
-        want.insert({r.dst, it->second});
+        want.insert({r.dst, it->second, std::nullopt});
       }
     }
     for (const auto& r : kernel.routes) {
       const bool blackhole = r.type == RTN_BLACKHOLE;
+      if (r.gateway) {
+        have.insert({r.dst, 0, r.gateway});
+        continue;
+      }
       if (!blackhole && r.oif == 0) continue;
-      have.insert({r.dst, blackhole ? 0 : r.oif});
+      have.insert({r.dst, blackhole ? 0 : r.oif, std::nullopt});
     }
-    for (const auto& [dst, index] : have) {
-      if (want.count({dst, index})) continue;
+    auto describe = [&](const Key& k) {
+      const auto& [dst, index, gw] = k;
+      if (gw) return "route to " + dst.str() + " via " + gw->str();
+      return index ? "route to " + dst.str() + " via " + name_of(index) : "blackhole " + dst.str();
+    };
+    auto message = [](const Key& k) {
+      const auto& [dst, index, gw] = k;
+      return rtnl::Route{dst, index, gw, index == 0 && !gw, index != 0};
+    };
+    for (const auto& k : have) {
+      if (want.count(k)) continue;
+      const int index = std::get<1>(k);
       // A route through a link that goes anyway goes with it.
       if (index && !present.count(name_of(index)) && owned.count(index)) continue;
-      out.rtnl.push_back(rtnl::del_route({dst, index, std::nullopt, index == 0, index != 0}));
-      out.removed.push_back((index ? "route to " + dst.str() + " via " + name_of(index) : "blackhole " + dst.str()) +
-                            " (no endpoint or block)");
+      out.rtnl.push_back(rtnl::del_route(message(k)));
+      out.removed.push_back(describe(k) + (std::get<2>(k) ? " (no such block or task on that host)" : " (no endpoint or block)"));
     }
-    for (const auto& [dst, index] : want) {
-      if (have.count({dst, index})) continue;
-      out.rtnl.push_back(rtnl::add_route({dst, index, std::nullopt, index == 0, index != 0}));
-      out.added.push_back(index ? "route to " + dst.str() + " via " + name_of(index) : "blackhole " + dst.str());
+    for (const auto& k : want) {
+      if (have.count(k)) continue;
+      out.rtnl.push_back(rtnl::add_route(message(k)));
+      out.added.push_back(describe(k));
     }
   }
 

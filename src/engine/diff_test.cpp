@@ -20,15 +20,17 @@ using test::cidr;
 using test::endpoint;
 using test::ip;
 
-Plan host_plan() {
+HostInput host_input() {
   HostInput in;
   in.endpoints.push_back(endpoint("web-1", {ip("10.65.0.2"), ip("fd65::2")}, {"web"}));
   in.endpoints.push_back(endpoint("web-2", {ip("10.65.0.4")}, {"web"}));
   in.endpoints.push_back(endpoint("lone", {ip("10.65.0.3")}, {}));
   in.local_blocks = {cidr("10.65.0.0/26")};
   in.pools = {{cidr("10.65.0.0/16"), true}, {cidr("fd65::/48"), false}};
-  return plan(in);
+  return in;
 }
+
+Plan host_plan() { return plan(host_input()); }
 
 // The kernel as wiring leaves it for `p`: every object in place. Link
 // indexes from 10 on, in name order; eth0 (index 2) is the host's own.
@@ -42,6 +44,10 @@ Snapshot in_sync(const Plan& p) {
     s.links.push_back({next++, name, ruleset::kTaskIfGroup, true, dataplane::kHostMac, 1500, 0});
   }
   for (const auto& r : p.routes) {
+    if (r.via) {  // through the host's fabric interface, eth0
+      s.routes.push_back({r.dst, 2, r.via, RT_TABLE_MAIN, dataplane::rtnl::kRouteProtocol, RTN_UNICAST, 0});
+      continue;
+    }
     state::Route k{r.dst, r.ifname.empty() ? 0 : index.at(r.ifname), std::nullopt, RT_TABLE_MAIN,
                    dataplane::rtnl::kRouteProtocol, static_cast<uint8_t>(r.ifname.empty() ? RTN_BLACKHOLE : RTN_UNICAST), 0};
     s.routes.push_back(k);
@@ -265,6 +271,45 @@ TEST(Diff, ChangedPoolsRewriteThePoolSets) {
   const Change c = diff(p, k);
   EXPECT_EQ(lines(c.added), "nftables pool sets (written anew)\n");
   EXPECT_NE(c.nft_text.find("10.66.0.0/16"), std::string::npos);
+}
+
+
+// Another host's block and a borrowed address routed via it, and its
+// task in this host's "web" set: added when missing, removed when the
+// cluster no longer has them, and the host's own routes left alone.
+TEST(Diff, RoutesAndMembersOfOtherHostsFollowTheCluster) {
+  HostInput in = host_input();
+  in.cluster.routes = {{cidr("10.65.0.64/26"), ip("192.168.50.3")}, {cidr("10.65.0.9/32"), ip("192.168.50.3")}};
+  in.cluster.members = {{{ip("10.65.0.70")}, {"web", "db"}}};
+  const Plan with = plan(in);
+  // Only the netgroup this host has: "db" has no set here.
+  int members = 0;
+  for (const auto& e : with.elements) {
+    if (e.addr && *e.addr == ip("10.65.0.70")) {
+      ++members;
+      EXPECT_EQ(e.set, ruleset::netgroup_set("web", net::Family::v4));
+    }
+  }
+  EXPECT_EQ(members, 1);
+  EXPECT_TRUE(with.routes.count({cidr("10.65.0.64/26"), "", ip("192.168.50.3")}));
+
+  // A kernel without the cluster's part gets exactly it.
+  Change c = diff(with, in_sync(host_plan()));
+  EXPECT_EQ(lines(c.added), "route to 10.65.0.9/32 via 192.168.50.3\n"
+                            "route to 10.65.0.64/26 via 192.168.50.3\n"
+                            "nftables element " + ruleset::netgroup_set("web", net::Family::v4) + ": 10.65.0.70\n")
+      << lines(c.added);
+  EXPECT_TRUE(c.removed.empty()) << lines(c.removed);
+  // The host went away (no route, no member any more): both go.
+  Change gone = diff(host_plan(), in_sync(with));
+  EXPECT_TRUE(gone.added.empty()) << lines(gone.added);
+  EXPECT_EQ(gone.removed.size(), 3u) << lines(gone.removed);
+  // Moved to another gateway: replaced.
+  HostInput moved = in;
+  moved.cluster.routes[0].via = ip("192.168.50.4");
+  Change m = diff(plan(moved), in_sync(with));
+  EXPECT_EQ(lines(m.added), "route to 10.65.0.64/26 via 192.168.50.4\n");
+  EXPECT_EQ(lines(m.removed), "route to 10.65.0.64/26 via 192.168.50.3 (no such block or task on that host)\n");
 }
 
 }  // namespace

@@ -63,7 +63,7 @@ Plan plan(const HostInput& in) {
   Plan p;
   p.pools = in.pools;
   want(p, ruleset::base());
-  for (const auto& b : in.local_blocks) p.routes.insert({b, ""});
+  for (const auto& b : in.local_blocks) p.routes.insert({b, "", std::nullopt});
   std::set<std::vector<std::string>> combinations;
   bool fast = false;
   for (const auto& e : in.endpoints) {
@@ -71,7 +71,7 @@ Plan plan(const HostInput& in) {
     const std::string& ifname = e.host_ifname;
     bool v6 = false;
     for (const auto& a : e.addresses) {
-      p.routes.insert({net::Cidr::host(a), ifname});
+      p.routes.insert({net::Cidr::host(a), ifname, std::nullopt});
       p.neighbours.insert({ifname, a, l.task_mac});
       v6 = v6 || !a.is_v4();
     }
@@ -83,6 +83,15 @@ Plan plan(const HostInput& in) {
     }
     combinations.insert(e.netgroups);
     p.links.emplace(ifname, std::move(l));
+  }
+  std::set<std::string> netgroups;
+  for (const auto& c : combinations) netgroups.insert(c.begin(), c.end());
+  for (const auto& r : in.cluster.routes) p.routes.insert({r.dst, "", r.via});
+  for (const auto& m : in.cluster.members) {
+    for (const auto& g : m.netgroups) {
+      if (!netgroups.count(g)) continue;  // no task here is in it: nothing checks it
+      for (const auto& a : m.addresses) p.elements.push_back({.set = ruleset::netgroup_set(g, a.family()), .addr = a});
+    }
   }
   for (const auto& c : combinations) {
     want(p, ruleset::combination(c));

@@ -12,7 +12,9 @@
 // fast-path hook on its host end. Host-wide: a blackhole per block of the
 // host, the base ruleset and pool sets, and the sets and chains of every
 // netgroup and combination a task of the host is in, each chain with its
-// number of rules.
+// number of rules. From the cluster (cluster.hpp): a route per other
+// host's block and per borrowed address, via that host; and other hosts'
+// tasks in the sets of the netgroups this host has.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +26,7 @@
 
 #include "dataplane/rtnl.hpp"
 #include "dataplane/ruleset.hpp"
+#include "engine/cluster.hpp"
 #include "records/endpoints.hpp"
 
 namespace netmod::engine {
@@ -32,6 +35,8 @@ struct HostInput {
   std::vector<records::EndpointRecord> endpoints;  // of this host
   std::vector<net::Cidr> local_blocks;
   std::vector<dataplane::ruleset::PoolRules> pools;
+  // Other hosts' blocks, borrowed addresses and netgroup members.
+  ClusterInput cluster;
 };
 
 struct TaskLink {
@@ -44,7 +49,8 @@ struct TaskLink {
 
 struct HostRoute {
   net::Cidr dst;
-  std::string ifname;  // empty: a blackhole
+  std::string ifname;  // empty: a blackhole, or via `via`
+  std::optional<net::IpAddress> via;  // another host's fabric address
   auto operator<=>(const HostRoute&) const = default;
 };
 

@@ -32,10 +32,10 @@ TEST(Plan, EveryObjectOfAHostsTasks) {
   EXPECT_EQ(p.links.at(web).container_id, "web-1");
   EXPECT_EQ(p.links.at(web).task_mac, dataplane::task_mac("web-1"));
 
-  const std::set<HostRoute> routes = {{cidr("10.65.0.0/26"), ""},
-                                      {cidr("10.65.0.2/32"), web},
-                                      {cidr("fd65::2/128"), web},
-                                      {cidr("10.65.0.3/32"), lone}};
+  const std::set<HostRoute> routes = {{cidr("10.65.0.0/26"), "", std::nullopt},
+                                      {cidr("10.65.0.2/32"), web, std::nullopt},
+                                      {cidr("fd65::2/128"), web, std::nullopt},
+                                      {cidr("10.65.0.3/32"), lone, std::nullopt}};
   EXPECT_EQ(p.routes, routes);
 
   const std::set<Neighbour> neighbours = {{web, ip("10.65.0.2"), dataplane::task_mac("web-1")},
@@ -78,7 +78,7 @@ TEST(Plan, AHostWithoutTasksHasItsBaseAndBlackholesOnly) {
   EXPECT_TRUE(p.links.empty());
   EXPECT_TRUE(p.elements.empty());
   EXPECT_TRUE(p.hooks.empty());
-  EXPECT_EQ(p.routes, (std::set<HostRoute>{{cidr("10.65.1.0/26"), ""}}));
+  EXPECT_EQ(p.routes, (std::set<HostRoute>{{cidr("10.65.1.0/26"), "", std::nullopt}}));
   EXPECT_TRUE(p.objects.count({"antispoof", true, false}));
   for (const auto& o : p.objects) EXPECT_FALSE(o.fast) << o.name;
 }

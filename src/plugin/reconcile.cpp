@@ -1,5 +1,7 @@
 #include "plugin/reconcile.hpp"
 
+#include "records/hosts.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
@@ -92,13 +94,24 @@ Result<ReconcileReport> reconcile(store::Store& store, ipam::Ipam& ipam, const s
   trace_point("reconcile-snapshot-read");
   std::vector<EndpointRecord> eps;
   dataplane::HostSpec spec;
+  engine::ClusterInput cluster;
   NETMOD_TRY(store.read([&](store::Tx& tx) -> Result<void> {
-    NETMOD_ASSIGN_OR_RETURN(eps, Endpoints::list(tx, host));
+    NETMOD_ASSIGN_OR_RETURN(auto all, Endpoints::list(tx, ""));
     NETMOD_ASSIGN_OR_RETURN(spec, host_spec(ipam, tx, host));
+    NETMOD_ASSIGN_OR_RETURN(auto ipam_snap, ipam.snapshot(tx));
+    NETMOD_ASSIGN_OR_RETURN(auto fabric_kvs, tx.list(records::keys::kFabric));
+    const auto fabric = records::decode_fabrics(fabric_kvs);
+    cluster = engine::cluster_input(host, ipam_snap.affinities, all, fabric);
+    for (const auto& e : fabric.undecodable) cluster.problems.push_back(e.message + " (skipped)");
+    eps.clear();
+    for (auto& e : all) {
+      if (e.host == host) eps.push_back(std::move(e));
+    }
     return ok();
   }));
   trace_point("reconcile-records-read");
-  const engine::Plan plan = engine::plan({eps, spec.local_blocks, spec.pools});
+  for (auto& p : cluster.problems) report.problems.push_back(std::move(p));
+  const engine::Plan plan = engine::plan({eps, spec.local_blocks, spec.pools, std::move(cluster)});
   trace_point("reconcile-planned");
   engine::Change change = engine::diff(plan, seen);
   trace_point("reconcile-diffed");

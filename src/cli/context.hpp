@@ -37,5 +37,6 @@ void add_ipam_commands(CLI::App& app, Context& ctx, int& exit_code);
 void add_netmodules_command(CLI::App& app, Context& ctx, int& exit_code);
 void add_endpoint_commands(CLI::App& app, Context& ctx, int& exit_code);
 void add_reconcile_command(CLI::App& app, Context& ctx, int& exit_code);
+void add_agent_commands(CLI::App& app, Context& ctx, int& exit_code);
 
 }  // namespace netmod::cli

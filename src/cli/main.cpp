@@ -80,6 +80,7 @@ int main(int argc, char** argv) {
   add_ipam_commands(app, ctx, exit_code);
   add_endpoint_commands(app, ctx, exit_code);
   add_reconcile_command(app, ctx, exit_code);
+  add_agent_commands(app, ctx, exit_code);
   app.add_subcommand("version", "Print the version")->callback([] {
     std::cout << "netmod " << NETMOD_VERSION << "\n";
   });

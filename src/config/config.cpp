@@ -149,6 +149,43 @@ Result<void> parse_datastore(const json& ds, const std::string& where, Datastore
   return ok();
 }
 
+Result<void> parse_agent(const json& a, const std::string& where, AgentConfig& c) {
+  if (!a.is_object()) return type_error(where, "agent", "an object", a);
+  NETMOD_TRY(check_keys(a, {"fabric_address", "lease_ttl_seconds", "resync_seconds", "gc_grace_seconds", "metrics_address"},
+                        where + "agent: "));
+  if (a.contains("fabric_address")) {
+    const json& f = a["fabric_address"];
+    std::vector<json> items = f.is_array() ? std::vector<json>(f.begin(), f.end()) : std::vector<json>{f};
+    c.fabric_addresses.clear();
+    for (const auto& i : items) {
+      auto ip = i.is_string() ? net::IpAddress::parse(i.get<std::string>()) : make_error(Errc::invalid_argument, "");
+      if (!ip) return type_error(where, "agent.fabric_address", "an IP address or a list of them", f);
+      c.fabric_addresses.push_back(*ip);
+    }
+  }
+  auto seconds = [&](const char* key, int min, int max, int& out) -> Result<void> {
+    if (!a.contains(key)) return ok();
+    const json& v = a[key];
+    if (!v.is_number_integer() || v.get<int64_t>() < min || v.get<int64_t>() > max) {
+      return type_error(where, std::string("agent.") + key,
+                        ("an integer from " + std::to_string(min) + " to " + std::to_string(max)).c_str(), v);
+    }
+    out = v.get<int>();
+    return ok();
+  };
+  NETMOD_TRY(seconds("lease_ttl_seconds", 2, 3600, c.lease_ttl_seconds));
+  NETMOD_TRY(seconds("resync_seconds", 1, 86400, c.resync_seconds));
+  NETMOD_TRY(seconds("gc_grace_seconds", 0, 86400, c.gc_grace_seconds));
+  if (a.contains("metrics_address")) {
+    const json& m = a["metrics_address"];
+    const bool ok_shape = m.is_string() && (m.get_ref<const std::string&>().empty() ||
+                                            m.get_ref<const std::string&>().rfind(':') != std::string::npos);
+    if (!ok_shape) return type_error(where, "agent.metrics_address", "\"address:port\" or \"\"", m);
+    c.metrics_address = m.get<std::string>();
+  }
+  return ok();
+}
+
 }  // namespace
 
 Result<Config> parse_config(std::string_view text, const std::string& source, const Config& base) {
@@ -157,11 +194,13 @@ Result<Config> parse_config(std::string_view text, const std::string& source, co
   if (!parsed) return std::move(parsed).error();
   json doc = std::move(*parsed);
   if (!doc.is_object()) return make_error(Errc::invalid_argument, where + "must be a JSON object");
-  NETMOD_TRY(check_keys(doc, {"datastore", "hostname", "default_pools", "release_cooldown_seconds", "mtu"}, where));
+  NETMOD_TRY(
+      check_keys(doc, {"datastore", "hostname", "default_pools", "release_cooldown_seconds", "mtu", "agent"}, where));
   Config c = base;
   c.source = base.source == default_config().source ? source : source + " over " + base.source;
 
   if (doc.contains("datastore")) NETMOD_TRY(parse_datastore(doc["datastore"], where, c.datastore));
+  if (doc.contains("agent")) NETMOD_TRY(parse_agent(doc["agent"], where, c.agent));
   if (doc.contains("hostname")) {
     if (!doc["hostname"].is_string()) return type_error(where, "hostname", "a string", doc["hostname"]);
     auto h = ipam::parse_hostname(doc["hostname"].get<std::string>());
@@ -249,7 +288,7 @@ std::string effective_hostname(const Config& config) {
   return config.hostname ? *config.hostname : machine_hostname();
 }
 
-Result<std::unique_ptr<store::Store>> open_store(const DatastoreConfig& config) {
+Result<std::unique_ptr<store::Store>> open_store(const DatastoreConfig& config, bool long_lived) {
   if (config.type == "etcd") {
     store::EtcdOptions o;
     o.http.endpoints = config.endpoints;
@@ -261,7 +300,7 @@ Result<std::unique_ptr<store::Store>> open_store(const DatastoreConfig& config) 
     NETMOD_ASSIGN_OR_RETURN(auto s, store::EtcdStore::open(std::move(o)));
     return std::unique_ptr<store::Store>(std::move(s));
   }
-  NETMOD_ASSIGN_OR_RETURN(auto s, store::SqliteStore::open({config.path, config.busy_timeout_ms}));
+  NETMOD_ASSIGN_OR_RETURN(auto s, store::SqliteStore::open({config.path, config.busy_timeout_ms, !long_lived}));
   return std::unique_ptr<store::Store>(std::move(s));
 }
 

@@ -14,7 +14,10 @@
 //     "default_pools": [{"cidr": "10.65.0.0/16", "block_size": 26,
 //                        "nat_outgoing": false}],
 //     "release_cooldown_seconds": 30,
-//     "mtu": 1500                         // task interfaces
+//     "mtu": 1500,                        // task interfaces
+//     "agent": {"fabric_address": "192.168.50.2",  // or a list (IPv4 and IPv6)
+//               "lease_ttl_seconds": 10, "resync_seconds": 30,
+//               "gc_grace_seconds": 60, "metrics_address": "127.0.0.1:9099"}
 //   }
 //
 // Layers: a CNI network config's keys override the file's, which override
@@ -48,8 +51,20 @@ struct DatastoreConfig {
   std::string tls_ca, tls_cert, tls_key;
 };
 
+// The per-host agent (`netmod agent`; docs/cluster.md).
+struct AgentConfig {
+  // Where other hosts send this host's traffic; empty: found (the address
+  // the default route leaves from, else the only global address).
+  std::vector<net::IpAddress> fabric_addresses;
+  int lease_ttl_seconds = 10;        // renewed every third of it
+  int resync_seconds = 30;           // a full reconcile at least this often
+  int gc_grace_seconds = 60;         // between the two observations GC needs
+  std::string metrics_address = "127.0.0.1:9099";  // /metrics and /healthz; "" for none
+};
+
 struct Config {
   DatastoreConfig datastore;
+  AgentConfig agent;
   std::optional<std::string> hostname;  // validated; nullopt: machine's hostname
   std::vector<ipam::PoolSpec> default_pools;
   int64_t release_cooldown_ms = 30000;
@@ -78,8 +93,9 @@ std::string machine_hostname();
 // The configured hostname, or the machine's.
 std::string effective_hostname(const Config& config);
 
-// Opens the configured datastore.
-Result<std::unique_ptr<store::Store>> open_store(const DatastoreConfig& config);
+// Opens the configured datastore. `long_lived`: for a process that keeps
+// it open (the agent), not a short plugin call (SqliteOptions::short_lived).
+Result<std::unique_ptr<store::Store>> open_store(const DatastoreConfig& config, bool long_lived = false);
 
 ipam::IpamOptions ipam_options(const Config& config);
 

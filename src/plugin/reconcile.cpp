@@ -103,6 +103,9 @@ Result<ReconcileReport> reconcile(store::Store& store, ipam::Ipam& ipam, const s
     const auto fabric = records::decode_fabrics(fabric_kvs);
     cluster = engine::cluster_input(host, ipam_snap.affinities, all, fabric);
     for (const auto& e : fabric.undecodable) cluster.problems.push_back(e.message + " (skipped)");
+    report.cluster_endpoints = all.size();
+    report.hosts = fabric.hosts.size();
+    report.undecodable = fabric.undecodable.size() + ipam_snap.undecodable.size();
     eps.clear();
     for (auto& e : all) {
       if (e.host == host) eps.push_back(std::move(e));
@@ -110,6 +113,8 @@ Result<ReconcileReport> reconcile(store::Store& store, ipam::Ipam& ipam, const s
     return ok();
   }));
   trace_point("reconcile-records-read");
+  report.endpoints = eps.size();
+  report.blocks = spec.local_blocks.size();
   for (auto& p : cluster.problems) report.problems.push_back(std::move(p));
   const engine::Plan plan = engine::plan({eps, spec.local_blocks, spec.pools, std::move(cluster)});
   trace_point("reconcile-planned");
@@ -123,6 +128,7 @@ Result<ReconcileReport> reconcile(store::Store& store, ipam::Ipam& ipam, const s
   // Tasks whose host end is gone are wired anew while their namespace is
   // still the one they were wired into.
   std::set<std::string> unlinked(change.unlinked.begin(), change.unlinked.end());
+  if (!options.rewire) return report;
   for (const auto& e : eps) {
     if (!unlinked.count(e.container_id)) continue;
     NETMOD_ASSIGN_OR_RETURN(auto ns, task_namespace(kernel, e.netns, e.netns_inode));
@@ -136,7 +142,7 @@ Result<ReconcileReport> reconcile(store::Store& store, ipam::Ipam& ipam, const s
   }
   // Inside each task.
   trace_point("reconcile-rewired");
-  NETMOD_TRY(reconcile_task_sides(dp, eps, unlinked, std::max(1u, options.task_workers), report));
+  if (options.task_sides) NETMOD_TRY(reconcile_task_sides(dp, eps, unlinked, std::max(1u, options.task_workers), report));
   trace_point("reconcile-task-sides-read");
 
   // Addresses parked for a deleted task's veth (CNI DEL) whose veth is

@@ -21,6 +21,12 @@ struct ReconcileReport {
   std::vector<std::string> removed;   // what belonged to no endpoint
   std::vector<std::string> created;   // what an endpoint lacked
   std::vector<std::string> problems;  // what could not be repaired
+  // What the records held (the agent's gauges).
+  size_t endpoints = 0;          // of this host
+  size_t cluster_endpoints = 0;  // of every host
+  size_t blocks = 0;             // affine to this host
+  size_t hosts = 0;              // with a fabric record
+  size_t undecodable = 0;        // records skipped as unreadable
 };
 
 struct ReconcileOptions {
@@ -29,6 +35,12 @@ struct ReconcileOptions {
   // for it: several per CPU overlap well). 1: in the caller's thread, the
   // only choice for a kernel that is not thread-safe (the simulated one).
   unsigned task_workers = 1;
+  // The agent's run on each change it watches does only the host's side:
+  // no look inside the tasks, and no wiring anew of a task whose host end
+  // is missing (a plugin may be wiring it right now); its periodic run,
+  // like `netmod reconcile`, does all.
+  bool task_sides = true;
+  bool rewire = true;
 };
 
 // Plan (engine/plan.hpp) + snapshot + diff + apply on `kernel`, then each

@@ -61,6 +61,7 @@ Result<FabricRecord> decode_fabric(std::string_view host, std::string_view text)
 std::string encode_agent(const AgentRecord& r) {
   return json{{"host", r.host},
               {"pid", r.pid},
+              {"pid_start", r.pid_start},
               {"boot_id", r.boot_id},
               {"started_ms", r.started_ms},
               {"fabric", address_list(r.fabric)}}
@@ -76,6 +77,8 @@ Result<AgentRecord> decode_agent(std::string_view text) {
   NETMOD_ASSIGN_OR_RETURN(r.host, ipam::parse_hostname(*host));
   NETMOD_ASSIGN_OR_RETURN(auto pid, o.integer("pid", 0, INT32_MAX));
   r.pid = pid.value_or(0);
+  NETMOD_ASSIGN_OR_RETURN(auto pid_start, o.integer("pid_start", 0, INT64_MAX));
+  r.pid_start = pid_start.value_or(0);
   NETMOD_ASSIGN_OR_RETURN(auto boot, o.string("boot_id"));
   r.boot_id = boot.value_or("");
   NETMOD_ASSIGN_OR_RETURN(auto started, o.integer("started_ms", 0, INT64_MAX));

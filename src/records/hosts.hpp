@@ -4,7 +4,7 @@
 //       where other hosts send traffic for this host's blocks and tasks;
 //       written by the host's agent, kept while the agent restarts (routes
 //       to a host's tasks must not flap with its agent).
-//   /netmod/v1/agents/<host>   {"host", "pid", "boot_id", "started_ms", "fabric": [...]}
+//   /netmod/v1/agents/<host>   {"host", "pid", "pid_start", "boot_id", "started_ms", "fabric": [...]}
 //       put with the agent's lease: present exactly while a live agent
 //       holds the host. Its absence after a grace period is what garbage
 //       collection acts on.
@@ -40,6 +40,7 @@ struct FabricRecord {
 struct AgentRecord {
   std::string host;
   int64_t pid = 0;
+  int64_t pid_start = 0;  // the process' start time (/proc/<pid>/stat), against pid reuse
   std::string boot_id;  // /proc/sys/kernel/random/boot_id of its machine
   int64_t started_ms = 0;
   std::vector<net::IpAddress> fabric;

@@ -1,0 +1,193 @@
+#include "agent/agent.hpp"
+
+#include <syslog.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+
+#include "agent/fabric.hpp"
+#include "agent/http_server.hpp"
+#include "common/text.hpp"
+#include "ipam/ipam.hpp"
+#include "plugin/reconcile.hpp"
+#include "records/keys.hpp"
+
+namespace netmod::agent {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+// One structured line per event on stderr (journald keeps it).
+void log_line(const std::string& host, const std::string& event, const std::string& detail = "") {
+  std::fprintf(stderr, "netmod-agent host=%s event=%s%s%s\n", host.c_str(), event.c_str(), detail.empty() ? "" : " ",
+               detail.c_str());
+  std::fflush(stderr);
+}
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : "; ") + x;
+  return s;
+}
+
+int64_t micros_since(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t).count();
+}
+
+}  // namespace
+
+Result<void> run_agent(store::Store& store, const AgentOptions& o, Metrics& metrics) {
+  metrics.host = o.host;
+  const auto ttl = std::chrono::seconds(o.config.agent.lease_ttl_seconds);
+  NETMOD_ASSIGN_OR_RETURN(auto rtnl, o.kernel->open_socket(NETLINK_ROUTE));
+  NETMOD_ASSIGN_OR_RETURN(auto facts, read_fabric_facts(rtnl));
+  NETMOD_ASSIGN_OR_RETURN(auto fabric, choose_fabric(o.config.agent.fabric_addresses, facts));
+  std::string fabric_text;
+  for (const auto& a : fabric) fabric_text += (fabric_text.empty() ? "" : ",") + a.str();
+
+  NETMOD_ASSIGN_OR_RETURN(auto reg, Registration::acquire(store, this_process(o.host, fabric), ttl, o.alive));
+  log_line(o.host, "registered", "fabric=" + fabric_text + " lease=" + std::to_string(reg.lease()));
+
+  std::atomic<bool> healthy{false};
+  StatusServer http;
+  if (!o.config.agent.metrics_address.empty()) {
+    auto started = http.start(o.config.agent.metrics_address, [&](const std::string& path) -> HttpAnswer {
+      if (path == "/metrics") return {200, "text/plain; version=0.0.4", render_prometheus(metrics)};
+      if (path == "/healthz") return healthy ? HttpAnswer{200, "text/plain", "ok\n"} : HttpAnswer{503, "text/plain", "not in sync\n"};
+      return {404, "text/plain", "not found: /metrics, /healthz\n"};
+    });
+    if (!started) {
+      (void)reg.release();
+      return std::move(started).error().with_context("agent.metrics_address " + o.config.agent.metrics_address);
+    }
+    log_line(o.host, "serving", "metrics=http://" + o.config.agent.metrics_address + "/metrics");
+  }
+
+  // Renewal on its own thread: a long reconcile must not let the lease lapse.
+  std::mutex mu;
+  std::condition_variable wake;
+  std::optional<Error> fatal;
+  std::thread renewer([&] {
+    std::unique_lock lock(mu);
+    while (!*o.stop && !fatal) {
+      wake.wait_for(lock, ttl / 3, [&] { return o.stop->load() || fatal.has_value(); });
+      if (*o.stop || fatal) break;
+      lock.unlock();
+      auto r = reg.renew();
+      lock.lock();
+      if (r) {
+        metrics.lease_renewals = reg.renewals();
+      } else if (r.error().code == Errc::conflict) {
+        fatal = std::move(r).error();
+      } else {
+        ++metrics.store_errors;
+        log_line(o.host, "renew-failed", quote(r.error().message));
+      }
+    }
+  });
+
+  ipam::Ipam ipam(store, config::ipam_options(o.config));
+  auto reconcile = [&](bool full) {
+    const auto start = Clock::now();
+    plugin::ReconcileOptions ro;
+    ro.task_workers = o.task_workers;
+    ro.task_sides = full;
+    ro.rewire = full;
+    auto r = plugin::reconcile(store, ipam, o.host, *o.kernel, ro);
+    const int64_t took = micros_since(start);
+    ++metrics.reconciles;
+    metrics.reconcile_micros += static_cast<uint64_t>(took);
+    metrics.last_reconcile_micros = took;
+    if (!r) {
+      ++metrics.reconcile_failures;
+      if (r.error().code == Errc::unavailable || r.error().code == Errc::storage) ++metrics.store_errors;
+      healthy = false;
+      log_line(o.host, "reconcile-failed", quote(r.error().message));
+      return;
+    }
+    metrics.endpoints = static_cast<int64_t>(r->endpoints);
+    metrics.cluster_endpoints = static_cast<int64_t>(r->cluster_endpoints);
+    metrics.blocks = static_cast<int64_t>(r->blocks);
+    metrics.hosts = static_cast<int64_t>(r->hosts);
+    metrics.skipped_records = r->undecodable;
+    metrics.reconcile_changes += r->created.size() + r->removed.size();
+    healthy = true;
+    for (const auto& c : r->created) log_line(o.host, "created", quote(c));
+    for (const auto& c : r->removed) log_line(o.host, "removed", quote(c));
+    if (!r->problems.empty()) log_line(o.host, "problems", quote(joined(r->problems)));
+  };
+
+  const std::string prefix = "/netmod/v1/";  // every key netmod writes (records/keys.hpp)
+  int64_t next = 0;
+  Clock::time_point last_full;
+  auto resync = [&]() {
+    auto at = store.list_at_once({std::string(records::keys::kFabric)});
+    if (!at) {
+      ++metrics.store_errors;
+      log_line(o.host, "store-unavailable", quote(at.error().message));
+      return false;
+    }
+    next = at->revision + 1;
+    reconcile(true);
+    last_full = Clock::now();
+    return true;
+  };
+  bool listed = resync();
+  const auto resync_every = std::chrono::seconds(o.config.agent.resync_seconds);
+  while (!*o.stop) {
+    {
+      std::lock_guard lock(mu);
+      if (fatal) break;
+    }
+    if (!listed) {
+      std::this_thread::sleep_for(500ms);
+      listed = resync();
+      continue;
+    }
+    auto w = store.watch(prefix, next, 500ms);
+    if (!w) {
+      ++metrics.store_errors;
+      log_line(o.host, "watch-failed", quote(w.error().message));
+      std::this_thread::sleep_for(500ms);
+      continue;
+    }
+    if (w->compacted) {
+      log_line(o.host, "watch-compacted", "listing again");
+      listed = resync();
+      continue;
+    }
+    next = w->next_revision;
+    if (!w->events.empty()) {
+      const auto seen = Clock::now();
+      metrics.watch_events += w->events.size();
+      reconcile(false);
+      metrics.watch_lag_micros = micros_since(seen);
+    }
+    if (Clock::now() - last_full >= resync_every) {
+      reconcile(true);
+      last_full = Clock::now();
+    }
+  }
+  {
+    std::lock_guard lock(mu);
+    wake.notify_all();
+  }
+  if (!*o.stop) *o.stop = true;  // the renewer stops too
+  wake.notify_all();
+  renewer.join();
+  http.stop();
+  if (fatal) {
+    log_line(o.host, "stopped", quote(fatal->message));
+    return *fatal;
+  }
+  auto released = reg.release();
+  log_line(o.host, "stopped", released ? "lease revoked; tasks keep their networking" : quote(released.error().message));
+  return ok();
+}
+
+}  // namespace netmod::agent

@@ -22,7 +22,7 @@ FUZZ_SECONDS ?= 60
 DEBS := cmake g++ make pkg-config \
         nlohmann-json3-dev libcli11-dev libsqlite3-dev libmnl-dev libnftables-dev \
         libgtest-dev libgmock-dev libbenchmark-dev libcurl4-openssl-dev \
-        iproute2 nftables iptables util-linux procps iputils-ping netcat-openbsd jq iperf3 sqlite3 \
+        iproute2 nftables iptables util-linux procps iputils-ping netcat-openbsd jq curl iperf3 sqlite3 \
         containernetworking-plugins hyperfine bc podman runc busybox-static \
         etcd-server etcd-client openssl
 

@@ -11,6 +11,7 @@ JOBS ?= $(shell nproc)
 # Where `make install` puts things (DESTDIR prefixes all of them).
 PREFIX ?= /usr/local
 SYSCONFDIR ?= /etc
+SYSTEMDDIR ?= /lib/systemd/system
 # The CNI plugin directory: Debian's runtimes look in /usr/lib/cni, most
 # others in /opt/cni/bin.
 CNI_BIN_DIR ?= $(if $(wildcard /usr/lib/cni),/usr/lib/cni,/opt/cni/bin)
@@ -77,6 +78,9 @@ install-files:
 	install -d $(DESTDIR)$(CNI_BIN_DIR)
 	ln -sfn $(PREFIX)/bin/netmod $(DESTDIR)$(CNI_BIN_DIR)/netmod
 	install -D -m 0644 etc/netmod.conf.example $(DESTDIR)$(SYSCONFDIR)/netmod/netmod.conf.example
+	install -d $(DESTDIR)$(SYSTEMDDIR)
+	sed 's|@PREFIX@|$(PREFIX)|g' etc/netmod-agent.service > $(DESTDIR)$(SYSTEMDDIR)/netmod-agent.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/netmod-agent.service
 
 # Removes exactly what install-files put there (the CNI link only if it
 # still points at this installation); a netmod.conf of the user's stays.
@@ -85,6 +89,7 @@ uninstall:
 	if [ "$$(readlink $(DESTDIR)$(CNI_BIN_DIR)/netmod 2>/dev/null)" = "$(PREFIX)/bin/netmod" ]; then \
 	  rm -f $(DESTDIR)$(CNI_BIN_DIR)/netmod; fi
 	rm -f $(DESTDIR)$(SYSCONFDIR)/netmod/netmod.conf.example
+	rm -f $(DESTDIR)$(SYSTEMDDIR)/netmod-agent.service
 	-rmdir $(DESTDIR)$(SYSCONFDIR)/netmod 2>/dev/null
 
 fuzz: fuzz-deps

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make install` and `make uninstall` in a scratch DESTDIR: the binary, the
-# CNI link, the example config; uninstall removes exactly those.
+# CNI link, the example config, the agent's systemd unit; uninstall removes exactly those.
 set -uo pipefail
 SRC=$1 BUILD=$2
 dest=$(mktemp -d /tmp/netmod-install-XXXXXX)
@@ -13,6 +13,8 @@ check "make install-files" make -s -C "$SRC" install-files "${vars[@]}"
 check "the binary is installed and runs" "$dest/usr/bin/netmod" version
 check "the CNI bin dir has a link to it" test "$(readlink "$dest/opt/cni/bin/netmod")" = /usr/bin/netmod
 check "an example config is installed" jq -e .datastore "$dest/etc/netmod/netmod.conf.example"
+check "the agent's systemd unit is installed, naming the binary" \
+  grep -qx "ExecStart=/usr/bin/netmod agent" "$dest/lib/systemd/system/netmod-agent.service"
 
 # A config of the user's survives uninstall.
 echo '{}' > "$dest/etc/netmod/netmod.conf"

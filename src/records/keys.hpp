@@ -23,8 +23,13 @@
 //       (how many endpoints of the host are in a netgroup, or in exactly a
 //        combination: when the last goes, so do the host's nftables objects)
 //
-// What a host's engine watches (engine/): the prefixes below, read at one
-// revision with Store::list_at_once, then followed with Store::watch.
+// Hosts (records/hosts.hpp):
+//   /netmod/v1/fabric/<host>                 {"addresses", "updated_ms"} (no lease)
+//   /netmod/v1/agents/<host>                 {"host", "pid", "pid_start", "boot_id",
+//       "started_ms", "fabric"} (under the agent's lease)
+//
+// What a host's agent watches (agent/agent.cpp): all of /netmod/v1/, from
+// the revision of a listing read with Store::list_at_once.
 #pragma once
 
 #include <string>

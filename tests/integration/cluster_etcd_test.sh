@@ -45,14 +45,16 @@ for i in 1 2 3; do
 done
 
 # Three hosts allocating at once from one pool: never a duplicate.
+allocators=()
 for i in 1 2 3; do
   (for n in $(seq 15); do
      echo "{\"command\": \"allocate\", \"args\": {\"hostname\": \"h$i\", \"uid\": \"load-$i-$n\", \"num_ipv4\": 1, \"num_ipv6\": 1}}" |
        netmod_on h$i netmodules
      echo
    done > "$WORK/alloc-$i") &
+  allocators+=($!)
 done
-wait
+wait "${allocators[@]}"
 all=$(cat "$WORK"/alloc-* | jq -r 'select(.error == null) | .ipv4[], .ipv6[]')
 check "45 concurrent allocations from three hosts all succeeded" test "$(cat "$WORK"/alloc-* | jq -s '[.[] | select(.error == null)] | length')" = 45
 check "... and no address was given twice" test "$(echo "$all" | sort | uniq -d | wc -l)" = 0

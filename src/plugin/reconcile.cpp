@@ -96,16 +96,18 @@ Result<ReconcileReport> reconcile(store::Store& store, ipam::Ipam& ipam, const s
   dataplane::HostSpec spec;
   engine::ClusterInput cluster;
   NETMOD_TRY(store.read([&](store::Tx& tx) -> Result<void> {
-    NETMOD_ASSIGN_OR_RETURN(auto all, Endpoints::list(tx, ""));
+    std::vector<Error> unreadable;
+    NETMOD_ASSIGN_OR_RETURN(auto all, Endpoints::list_readable(tx, "", unreadable));
     NETMOD_ASSIGN_OR_RETURN(spec, host_spec(ipam, tx, host));
     NETMOD_ASSIGN_OR_RETURN(auto ipam_snap, ipam.snapshot(tx));
     NETMOD_ASSIGN_OR_RETURN(auto fabric_kvs, tx.list(records::keys::kFabric));
     const auto fabric = records::decode_fabrics(fabric_kvs);
     cluster = engine::cluster_input(host, ipam_snap.affinities, all, fabric);
     for (const auto& e : fabric.undecodable) cluster.problems.push_back(e.message + " (skipped)");
+    for (const auto& e : unreadable) cluster.problems.push_back(e.message + " (skipped)");
     report.cluster_endpoints = all.size();
     report.hosts = fabric.hosts.size();
-    report.undecodable = fabric.undecodable.size() + ipam_snap.undecodable.size();
+    report.undecodable = fabric.undecodable.size() + unreadable.size() + ipam_snap.undecodable.size();
     eps.clear();
     for (auto& e : all) {
       if (e.host == host) eps.push_back(std::move(e));

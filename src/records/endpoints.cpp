@@ -219,4 +219,19 @@ Result<std::vector<EndpointRecord>> Endpoints::list(store::Tx& tx, const std::st
   return out;
 }
 
+Result<std::vector<EndpointRecord>> Endpoints::list_readable(store::Tx& tx, const std::string& host,
+                                                             std::vector<Error>& undecodable) {
+  NETMOD_ASSIGN_OR_RETURN(auto kvs, tx.list(host.empty() ? std::string(keys::kEndpoints) : host_prefix(host)));
+  std::vector<EndpointRecord> out;
+  for (const auto& kv : kvs) {
+    auto rec = decode_endpoint(kv.value);
+    if (!rec) {
+      undecodable.push_back(std::move(rec).error().with_context(kv.key));
+      continue;
+    }
+    out.push_back(std::move(*rec));
+  }
+  return out;
+}
+
 }  // namespace netmod::records

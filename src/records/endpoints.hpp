@@ -67,6 +67,12 @@ class Endpoints {
   // Every endpoint of `host`, or of every host when empty.
   Result<std::vector<EndpointRecord>> list(const std::string& host = "");
   static Result<std::vector<EndpointRecord>> list(store::Tx& tx, const std::string& host);
+  // The same, skipping records that cannot be decoded (written by
+  // something else): each is an error in `undecodable`, naming its key.
+  // What a long-lived reader (the agent) uses: one bad key must not stop
+  // a cluster.
+  static Result<std::vector<EndpointRecord>> list_readable(store::Tx& tx, const std::string& host,
+                                                           std::vector<Error>& undecodable);
 
  private:
   store::Store& store_;

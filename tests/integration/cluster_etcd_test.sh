@@ -81,6 +81,20 @@ check_not "a1 cannot ping b2" pings a1 "${ADDR4[b2]}"
 check "the keys live under the configured prefix" bash -c \
   "ip netns exec $FABRIC curl -sf -X POST $ENDPOINT/v3/kv/range -d '{\"key\": \"$(echo -n /$RUN_ID/v1/agents/h1 | base64)\"}' | jq -e '.count == \"1\"'"
 
+# Keys under the prefix written by something else: logged, counted,
+# skipped; never a crash, never a stop.
+put() { ip netns exec "$FABRIC" curl -sf -X POST "$ENDPOINT/v3/kv/put" \
+          -d "{\"key\": \"$(echo -n "$1" | base64 -w0)\", \"value\": \"$(echo -n "$2" | base64 -w0)\"}" >/dev/null; }
+put "/$RUN_ID/v1/endpoints/h9/junk" "not json"
+put "/$RUN_ID/v1/fabric/h8" '{"addresses": 5}'
+put "/$RUN_ID/v1/agents/h7" '["wrong", "shape"]'
+skipped() { on_host h1 curl -sf http://127.0.0.1:9099/metrics | grep -qE '^netmod_skipped_records_total\{host="h1"\} [2-9]'; }
+check "the agent counts the foreign records it skipped" eventually skipped
+check "... and logs them, naming the keys" eventually grep -q "v1/endpoints/h9/junk" "$WORK/agent-h1.log"
+check "... and lives on, healthy" healthy h1
+check "a1 still pings a2 with foreign records about" pings a1 "${ADDR4[a2]}"
+check "netmod hosts still lists the cluster" bash -c "ip netns exec ${HOST_NS[h1]} $NETMOD --config $WORK/h1.conf hosts --json | jq -e 'length >= 2'"
+
 # etcd goes away: tasks keep working; a new ADD fails cleanly with code 11
 # within its bounded time, leaving nothing behind; the agents live on.
 stop_etcd

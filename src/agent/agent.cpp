@@ -10,7 +10,6 @@
 
 #include "agent/fabric.hpp"
 #include "agent/http_server.hpp"
-#include "common/text.hpp"
 #include "ipam/ipam.hpp"
 #include "plugin/reconcile.hpp"
 #include "records/keys.hpp"
@@ -27,6 +26,20 @@ void log_line(const std::string& host, const std::string& event, const std::stri
   std::fprintf(stderr, "netmod-agent host=%s event=%s%s%s\n", host.c_str(), event.c_str(), detail.empty() ? "" : " ",
                detail.c_str());
   std::fflush(stderr);
+}
+
+// A log field's value in full, quoted: '"', '\\' and newlines escaped.
+std::string field(const std::string& v) {
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
 }
 
 std::string joined(const std::vector<std::string>& v) {
@@ -86,12 +99,13 @@ Result<void> run_agent(store::Store& store, const AgentOptions& o, Metrics& metr
         fatal = std::move(r).error();
       } else {
         ++metrics.store_errors;
-        log_line(o.host, "renew-failed", quote(r.error().message));
+        log_line(o.host, "renew-failed", field(r.error().message));
       }
     }
   });
 
   ipam::Ipam ipam(store, config::ipam_options(o.config));
+  std::string last_problems;
   auto reconcile = [&](bool full) {
     const auto start = Clock::now();
     plugin::ReconcileOptions ro;
@@ -107,7 +121,7 @@ Result<void> run_agent(store::Store& store, const AgentOptions& o, Metrics& metr
       ++metrics.reconcile_failures;
       if (r.error().code == Errc::unavailable || r.error().code == Errc::storage) ++metrics.store_errors;
       healthy = false;
-      log_line(o.host, "reconcile-failed", quote(r.error().message));
+      log_line(o.host, "reconcile-failed", field(r.error().message));
       return;
     }
     metrics.endpoints = static_cast<int64_t>(r->endpoints);
@@ -117,9 +131,14 @@ Result<void> run_agent(store::Store& store, const AgentOptions& o, Metrics& metr
     metrics.skipped_records = r->undecodable;
     metrics.reconcile_changes += r->created.size() + r->removed.size();
     healthy = true;
-    for (const auto& c : r->created) log_line(o.host, "created", quote(c));
-    for (const auto& c : r->removed) log_line(o.host, "removed", quote(c));
-    if (!r->problems.empty()) log_line(o.host, "problems", quote(joined(r->problems)));
+    for (const auto& c : r->created) log_line(o.host, "created", field(c));
+    for (const auto& c : r->removed) log_line(o.host, "removed", field(c));
+    // Problems persist until fixed: logged when they change, not each run.
+    const std::string problems = joined(r->problems);
+    if (problems != last_problems) {
+      log_line(o.host, problems.empty() ? "problems-cleared" : "problems", problems.empty() ? "" : field(problems));
+      last_problems = problems;
+    }
   };
 
   const std::string prefix = "/netmod/v1/";  // every key netmod writes (records/keys.hpp)
@@ -129,7 +148,7 @@ Result<void> run_agent(store::Store& store, const AgentOptions& o, Metrics& metr
     auto at = store.list_at_once({std::string(records::keys::kFabric)});
     if (!at) {
       ++metrics.store_errors;
-      log_line(o.host, "store-unavailable", quote(at.error().message));
+      log_line(o.host, "store-unavailable", field(at.error().message));
       return false;
     }
     next = at->revision + 1;
@@ -152,7 +171,7 @@ Result<void> run_agent(store::Store& store, const AgentOptions& o, Metrics& metr
     auto w = store.watch(prefix, next, 500ms);
     if (!w) {
       ++metrics.store_errors;
-      log_line(o.host, "watch-failed", quote(w.error().message));
+      log_line(o.host, "watch-failed", field(w.error().message));
       std::this_thread::sleep_for(500ms);
       continue;
     }
@@ -182,11 +201,11 @@ Result<void> run_agent(store::Store& store, const AgentOptions& o, Metrics& metr
   renewer.join();
   http.stop();
   if (fatal) {
-    log_line(o.host, "stopped", quote(fatal->message));
+    log_line(o.host, "stopped", field(fatal->message));
     return *fatal;
   }
   auto released = reg.release();
-  log_line(o.host, "stopped", released ? "lease revoked; tasks keep their networking" : quote(released.error().message));
+  log_line(o.host, "stopped", released ? "lease revoked; tasks keep their networking" : field(released.error().message));
   return ok();
 }
 

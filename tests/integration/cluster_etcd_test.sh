@@ -10,7 +10,7 @@ ETCD_PID=""
 ETCD_DIR=$(mktemp -d /dev/shm/netmod-etcd-XXXXXX)
 stop_agents() { for p in "${AGENT_PID[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; AGENT_PID=(); }
 stop_etcd() { [ -n "$ETCD_PID" ] && kill -9 "$ETCD_PID" 2>/dev/null && wait "$ETCD_PID" 2>/dev/null; ETCD_PID=""; }
-trap 'stop_agents; stop_etcd; rm -rf "$ETCD_DIR"; teardown' EXIT
+trap 'stop_agents; stop_etcd; [ -n "${KEEP_LOGS:-}" ] && cp "$WORK"/agent-*.log "$KEEP_LOGS"/; rm -rf "$ETCD_DIR"; teardown' EXIT
 
 FABRIC="${RUN_ID}-fabric"
 ip netns add "$FABRIC"

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "agent/fabric.hpp"
+#include "agent/gc_collect.hpp"
 #include "agent/http_server.hpp"
 #include "ipam/ipam.hpp"
 #include "plugin/reconcile.hpp"
@@ -141,6 +142,28 @@ Result<void> run_agent(store::Store& store, const AgentOptions& o, Metrics& metr
     }
   };
 
+  GcClock gc_clock(std::chrono::seconds(o.config.agent.gc_grace_seconds));
+  auto collect_garbage = [&] {
+    auto in = read_gc_input(store, ipam, *o.kernel, o.host);
+    if (!in) {
+      ++metrics.store_errors;
+      log_line(o.host, "gc-failed", field(in.error().message));
+      return;
+    }
+    const auto candidates = gc_candidates(*in);
+    metrics.gc_candidates = static_cast<int64_t>(candidates.size());
+    for (const auto& c : gc_clock.due(candidates, Clock::now())) {
+      auto done = collect(store, ipam, *o.kernel, c);
+      if (!done) {
+        log_line(o.host, "gc-failed", field(c.key() + ": " + done.error().message));
+        continue;
+      }
+      if (done->empty()) continue;
+      ++metrics.gc_releases;
+      log_line(o.host, "gc", field(*done));
+    }
+  };
+
   const std::string prefix = "/netmod/v1/";  // every key netmod writes (records/keys.hpp)
   int64_t next = 0;
   Clock::time_point last_full;
@@ -153,6 +176,7 @@ Result<void> run_agent(store::Store& store, const AgentOptions& o, Metrics& metr
     }
     next = at->revision + 1;
     reconcile(true);
+    collect_garbage();
     last_full = Clock::now();
     return true;
   };
@@ -189,6 +213,7 @@ Result<void> run_agent(store::Store& store, const AgentOptions& o, Metrics& metr
     }
     if (Clock::now() - last_full >= resync_every) {
       reconcile(true);
+      collect_garbage();
       last_full = Clock::now();
     }
   }

@@ -62,6 +62,10 @@ std::string render_prometheus(const Metrics& m) {
          std::to_string(m.lease_renewals));
   metric(out, "netmod_skipped_records_total", "counter", "Records under netmod's prefix that could not be read and were skipped.",
          l, std::to_string(m.skipped_records));
+  metric(out, "netmod_gc_candidates", "gauge", "Garbage (gone hosts, dead tasks, unused allocations) seen at the last look.",
+         l, std::to_string(m.gc_candidates));
+  metric(out, "netmod_gc_releases_total", "counter", "Garbage collected (after two observations a grace apart).", l,
+         std::to_string(m.gc_releases));
   return out;
 }
 

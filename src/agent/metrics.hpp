@@ -26,7 +26,9 @@ struct Metrics {
   std::atomic<uint64_t> watch_events{0};
   std::atomic<int64_t> watch_lag_micros{0};  // last: from a watch's answer to its change applied
   std::atomic<uint64_t> lease_renewals{0};
-  std::atomic<uint64_t> skipped_records{0};  // keys written by something else, reported and skipped
+  std::atomic<uint64_t> skipped_records{0};
+  std::atomic<int64_t> gc_candidates{0};  // garbage seen at the last look
+  std::atomic<uint64_t> gc_releases{0};   // garbage collected  // keys written by something else, reported and skipped
 };
 
 std::string render_prometheus(const Metrics& m);

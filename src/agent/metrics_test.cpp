@@ -24,8 +24,8 @@ TEST(Metrics, PrometheusTextHasEveryFamilyWithHelpTypeAndValue) {
     if (line.starts_with("# TYPE ")) ++types;
     else if (!line.starts_with("#")) ++samples;
   }
-  EXPECT_EQ(types, 14u);
-  EXPECT_EQ(samples, 15u);  // the summary has two
+  EXPECT_EQ(types, 16u);
+  EXPECT_EQ(samples, 17u);  // the summary has two
 }
 
 }  // namespace

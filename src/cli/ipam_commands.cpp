@@ -5,6 +5,8 @@
 
 #include "cli/context.hpp"
 #include "cli/table.hpp"
+#include "agent/gc_collect.hpp"
+#include "dataplane/kernel.hpp"
 #include "ipam/check.hpp"
 #include "plugin/consistency.hpp"
 
@@ -79,6 +81,19 @@ void add_ipam_commands(CLI::App& app, Context& ctx, int& exit_code) {
     if (!read) return void(exit_code = fail(read.error()));
     ipam::CheckReport r = ipam::check(snap);
     for (auto& p : plugin::check_endpoints(snap, endpoints)) r.problems.push_back(std::move(p));
+    // Garbage the agents will collect (agent/gc.hpp), as this host sees it.
+    std::vector<agent::GcCandidate> garbage;
+    const std::string host = config::effective_hostname(h->config);
+    auto gc_in = agent::read_gc_input(*h->store, *h->ipam, dataplane::linux_kernel(), host);
+    if (gc_in) {
+      garbage = agent::gc_candidates(*gc_in);
+    } else {
+      std::cerr << "netmod: cannot tell what is garbage: " << gc_in.error().message << "\n";
+    }
+    const std::string grace = std::to_string(h->config.agent.gc_grace_seconds);
+    auto who = [&](const agent::GcCandidate& c) {
+      return c.kind == agent::GcCandidate::Kind::host_gone ? std::string("any live agent") : "the agent of " + c.host;
+    };
     if (*check_json) {
       json problems = json::array();
       for (const auto& p : r.problems) problems.push_back({{"kind", p.kind}, {"detail", p.detail}});
@@ -88,13 +103,32 @@ void add_ipam_commands(CLI::App& app, Context& ctx, int& exit_code) {
                         {"handles", r.handles},
                         {"allocated", r.allocated},
                         {"hosts", r.hosts},
-                        {"problems", problems}}
+                        {"problems", problems},
+                        {"garbage", [&] {
+                           json g = json::array();
+                           for (const auto& c : garbage) {
+                             g.push_back({{"kind", c.kind == agent::GcCandidate::Kind::host_gone       ? "host-gone"
+                                                   : c.kind == agent::GcCandidate::Kind::endpoint_gone ? "endpoint-gone"
+                                                                                                      : "allocation-unused"},
+                                          {"host", c.host},
+                                          {"id", c.id},
+                                          {"why", c.why},
+                                          {"action", c.action},
+                                          {"by", who(c)},
+                                          {"after_seconds", h->config.agent.gc_grace_seconds}});
+                           }
+                           return g;
+                         }()}}
                        .dump(2)
                 << "\n";
     } else {
       std::cout << "pools " << r.pools << ", blocks " << r.blocks << ", hosts " << r.hosts << ", uids "
                 << r.handles << ", allocated addresses " << r.allocated << "\n";
       for (const auto& p : r.problems) std::cout << "PROBLEM " << p.kind << ": " << p.detail << "\n";
+      for (const auto& c : garbage) {
+        std::cout << "GARBAGE " << c.id << " (host " << c.host << "): " << c.why << "; " << who(c) << " will "
+                  << c.action << " once it has seen this twice, " << grace << " s apart\n";
+      }
       std::cout << (r.consistent() ? "consistent\n" : "INCONSISTENT\n");
     }
     if (!r.consistent()) exit_code = 1;

@@ -428,6 +428,27 @@ Result<std::vector<net::IpAddress>> Ipam::release_handle(store::Tx& tx, const st
   return out;
 }
 
+Result<Ipam::HostForgotten> Ipam::forget_host(store::Tx& tx, const std::string& host) {
+  HostForgotten out;
+  NETMOD_ASSIGN_OR_RETURN(auto snap, snapshot(tx));
+  for (const auto& h : snap.handles) {
+    if (h.host != host) continue;
+    NETMOD_ASSIGN_OR_RETURN(auto released, release_handle(tx, h.handle));
+    out.released.insert(out.released.end(), released.begin(), released.end());
+  }
+  Session s(tx, now());
+  NETMOD_ASSIGN_OR_RETURN(auto affinities, s.affinities_of(host));
+  for (const auto& a : affinities) {
+    NETMOD_ASSIGN_OR_RETURN(Block * b, s.block(a.block));
+    if (!b || !b->allocations().empty()) continue;
+    s.delete_block(*b);
+    out.freed_blocks.push_back(a.block);
+  }
+  tx.del(keys::host(host));
+  s.flush();
+  return out;
+}
+
 Result<bool> Ipam::rename_handle(store::Tx& tx, const std::string& from, const std::string& to) {
   Session s(tx, now());
   NETMOD_ASSIGN_OR_RETURN(HandleRecord * old, s.existing_handle(from));

@@ -140,6 +140,15 @@ class Ipam {
   Result<void> ensure_pools(store::Tx& tx, const std::vector<net::Cidr>& cidrs);
   Result<std::optional<HandleRecord>> handle(store::Tx& tx, const std::string& handle);
   Result<std::vector<net::IpAddress>> release_handle(store::Tx& tx, const std::string& handle);
+  // A host that is gone (garbage collection): every allocation it asked
+  // for released, every block affine to it that holds nothing then freed
+  // (a block still holding addresses other hosts borrowed stays), and its
+  // host record removed. What was released and freed.
+  struct HostForgotten {
+    std::vector<net::IpAddress> released;
+    std::vector<net::Cidr> freed_blocks;
+  };
+  Result<HostForgotten> forget_host(store::Tx& tx, const std::string& host);
   Result<std::vector<Pool>> pools(store::Tx& tx);
   Result<std::vector<net::Cidr>> blocks_of(store::Tx& tx, const std::string& host);
   // The handle holding `address`; nullopt when it is free or in no pool.

@@ -109,6 +109,7 @@ Result<void> attach_lease(SqliteStore::Conn& c, std::string_view key, int64_t le
 }
 
 Result<int64_t> SqliteStore::grant_lease(std::chrono::seconds ttl) {
+  std::lock_guard lock(mu_);
   Conn& c = *conn_;
   return with_leases(c, [&]() -> Result<int64_t> {
     const int64_t ttl_ms = std::max<int64_t>(1, ttl.count()) * 1000;
@@ -122,6 +123,7 @@ Result<int64_t> SqliteStore::grant_lease(std::chrono::seconds ttl) {
 }
 
 Result<int64_t> SqliteStore::keep_alive(int64_t lease) {
+  std::lock_guard lock(mu_);
   Conn& c = *conn_;
   return with_leases(c, [&]() -> Result<int64_t> {
     Stmt s;
@@ -141,6 +143,7 @@ Result<int64_t> SqliteStore::keep_alive(int64_t lease) {
 }
 
 Result<void> SqliteStore::revoke_lease(int64_t lease) {
+  std::lock_guard lock(mu_);
   Conn& c = *conn_;
   return with_leases(c, [&]() -> Result<void> { return end_leases(c, {lease}); });
 }

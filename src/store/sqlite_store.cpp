@@ -231,13 +231,16 @@ Result<void> SqliteStore::init() {
   return ok();
 }
 
-Result<std::optional<KeyValue>> SqliteStore::get(std::string_view key) { return conn_->get(key); }
+Result<std::optional<KeyValue>> SqliteStore::get(std::string_view key) {
+  std::lock_guard lock(mu_); return conn_->get(key); }
 
 Result<std::vector<KeyValue>> SqliteStore::list(std::string_view prefix) {
+  std::lock_guard lock(mu_);
   return conn_->list(prefix);
 }
 
 Result<bool> SqliteStore::commit(const Txn& txn) {
+  std::lock_guard lock(mu_);
   Conn& c = *conn_;
   NETMOD_ASSIGN_OR_RETURN(Cleanup rollback, c.begin_write());
   for (const Compare& cmp : txn.compares) {
@@ -264,6 +267,7 @@ Result<bool> SqliteStore::commit(const Txn& txn) {
 }
 
 Result<void> SqliteStore::read(const UpdateFn& fn) {
+  std::lock_guard lock(mu_);
   Conn& c = *conn_;
   NETMOD_TRY(c.exec("BEGIN DEFERRED"));
   Cleanup end([&c] { sqlite3_exec(c.db, "COMMIT", nullptr, nullptr, nullptr); });
@@ -275,6 +279,7 @@ Result<void> SqliteStore::read(const UpdateFn& fn) {
 }
 
 Result<void> SqliteStore::probe_write() {
+  std::lock_guard lock(mu_);
   Conn& c = *conn_;
   if (sqlite3_db_readonly(c.db, "main") == 1) {
     return make_error(Errc::storage, "datastore " + c.path + ": the file is read-only");
@@ -284,6 +289,7 @@ Result<void> SqliteStore::probe_write() {
 }
 
 Result<void> SqliteStore::update(const UpdateFn& fn) {
+  std::lock_guard lock(mu_);
   Conn& c = *conn_;
   NETMOD_ASSIGN_OR_RETURN(Cleanup rollback, c.begin_write());
   NETMOD_ASSIGN_OR_RETURN(int64_t rev, c.revision());
@@ -299,6 +305,7 @@ Result<void> SqliteStore::update(const UpdateFn& fn) {
 }
 
 Result<Snapshot> SqliteStore::list_at_once(const std::vector<std::string>& prefixes) {
+  std::lock_guard lock(mu_);
   Conn& c = *conn_;
   NETMOD_TRY(c.exec("BEGIN DEFERRED"));
   Cleanup end([&c] { sqlite3_exec(c.db, "COMMIT", nullptr, nullptr, nullptr); });
@@ -317,6 +324,7 @@ Result<WatchResult> SqliteStore::watch(std::string_view prefix, int64_t from_rev
   for (;;) {
     WatchResult out;
     {
+      std::lock_guard lock(mu_);
       NETMOD_TRY(c.exec("BEGIN DEFERRED"));
       Cleanup end([&c] { sqlite3_exec(c.db, "COMMIT", nullptr, nullptr, nullptr); });
       NETMOD_ASSIGN_OR_RETURN(int64_t gone, c.compacted());
@@ -337,6 +345,7 @@ Result<WatchResult> SqliteStore::watch(std::string_view prefix, int64_t from_rev
 }
 
 Result<void> SqliteStore::compact(int64_t revision) {
+  std::lock_guard lock(mu_);
   Conn& c = *conn_;
   NETMOD_ASSIGN_OR_RETURN(Cleanup rollback, c.begin_write());
   NETMOD_ASSIGN_OR_RETURN(int64_t rev, c.revision());

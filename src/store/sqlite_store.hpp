@@ -11,6 +11,9 @@
 // A file that is not SQLite, or SQLite without netmod's application id, is
 // refused with Errc::corrupt and left untouched.
 //
+// Threads: a handle is safe to share; its operations run one at a time
+// (a watch holds the handle only while it looks, not while it waits).
+//
 // Safety: writers take SQLite's write lock (BEGIN IMMEDIATE), so update()
 // runs its function under the lock and never conflicts; many processes may
 // use one file at once. A process killed at any instant leaves either the
@@ -20,6 +23,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "store/store.hpp"
@@ -84,6 +88,10 @@ class SqliteStore final : public Store {
 
   SqliteOptions options_;
   std::unique_ptr<Conn> conn_;
+  // One connection, shared by a process' threads (an agent renews its
+  // lease while its loop reads): each operation holds it whole. Recursive:
+  // an update's function may read through the store itself.
+  mutable std::recursive_mutex mu_;
 };
 
 }  // namespace netmod::store

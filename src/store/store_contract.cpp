@@ -192,3 +192,38 @@ TEST_P(StoreContract, ProbeWriteOfAWritableStore) { EXPECT_TRUE(store_->probe_wr
 
 }  // namespace
 }  // namespace netmod::store::contract
+
+namespace netmod::store::contract {
+namespace {
+
+// One handle used by several threads at once (an agent renews its lease
+// on one thread while its loop writes, reads and watches on another).
+TEST_P(StoreContract, OneHandleIsSafeToShareBetweenThreads) {
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 3; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 30; ++i) {
+        auto r = store_->update([&](Tx& tx) -> Result<void> {
+          NETMOD_ASSIGN_OR_RETURN(auto kv, tx.get("/shared/n"));
+          tx.put("/shared/n", std::to_string(kv ? std::stoi(kv->value) + 1 : 1));
+          tx.put("/shared/t" + std::to_string(t), std::to_string(i));
+          return ok();
+        });
+        if (!r) ++failures;
+      }
+    });
+  }
+  threads.emplace_back([&] {
+    for (int i = 0; i < 10; ++i) {
+      if (!store_->watch("/shared/", 1, std::chrono::milliseconds(5))) ++failures;
+      if (!store_->list_at_once({"/shared/"})) ++failures;
+    }
+  });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ((*store_->get("/shared/n"))->value, "90");
+}
+
+}  // namespace
+}  // namespace netmod::store::contract

@@ -54,19 +54,21 @@ echo "$local_tasks local tasks wired by CNI ADD in $(ms "$t") ms"
 sleep 2
 
 healthy() { ip netns exec "$id-h1" curl -sf http://127.0.0.1:9099/healthz >/dev/null 2>&1; }
+# Sets TOOK (ms until healthy). Not for $(...): the agent would hold the
+# substitution's pipe open.
 start_agent() {
   local t0; t0=$(date +%s%N)
-  ip netns exec "$id-h1" "$netmod" --config "$work/netmod.conf" agent 2>>"$work/agent.log" &
+  ip netns exec "$id-h1" "$netmod" --config "$work/netmod.conf" agent >/dev/null 2>>"$work/agent.log" &
   agent=$!
   until healthy; do
     kill -0 "$agent" 2>/dev/null || { echo "the agent exited: $(tail -3 "$work/agent.log")" >&2; exit 1; }
     sleep 0.02
   done
-  echo "$(ms "$t0")"
+  TOOK=$(ms "$t0")
 }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$agent/stat"; }
-first=$(start_agent)
-echo "agent started, first full reconcile done (healthy) in $first ms"
+start_agent
+echo "agent started, first full reconcile done (healthy) in $TOOK ms"
 metrics=$(ip netns exec "$id-h1" curl -sf http://127.0.0.1:9099/metrics)
 echo "$metrics" | grep -E '^netmod_(endpoints|cluster_endpoints|reconcile_last_duration_seconds)' | sed 's/^/  /'
 echo "  elements in h1's netgroup set: $(ip netns exec "$id-h1" nft -j list table inet netmod | jq '[.nftables[] | .set? // empty | select(.name | startswith("g4_")) | .elem? // [] | length] | add')"
@@ -79,5 +81,5 @@ grep -E '^(VmRSS|VmHWM)' "/proc/$agent/status" | sed 's/^/  /'
 metrics=$(ip netns exec "$id-h1" curl -sf http://127.0.0.1:9099/metrics)
 echo "$metrics" | grep -E '^netmod_reconcile_(runs_total|duration_seconds_sum|last_duration)' | sed 's/^/  /'
 kill -TERM "$agent"; wait "$agent" || true
-second=$(start_agent)
-echo "agent restarted: healthy (host of $local_tasks tasks reconciled, $remote remote members) in $second ms"
+start_agent
+echo "agent restarted: healthy (host of $local_tasks tasks reconciled, $remote remote members) in $TOOK ms"

@@ -128,3 +128,91 @@ TEST(EtcdStore, ListsLongerThanAPageAtOneRevision) {
 
 }  // namespace
 }  // namespace netmod::store
+
+namespace netmod::store {
+namespace {
+
+// A CA, a server certificate for 127.0.0.1 and a client certificate, made
+// with openssl in `dir`.
+void make_certs(const std::string& dir) {
+  const std::string ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+  const std::string script =
+      "set -e; cd " + dir + "; exec 2>/dev/null >/dev/null;"
+      "openssl req -x509 " + ec + " -keyout ca.key -out ca.pem -days 1 -subj /CN=netmod-test-ca;"
+      "openssl req -x509 " + ec + " -keyout other-ca.key -out other-ca.pem -days 1 -subj /CN=other-ca;"
+      "openssl req " + ec + " -keyout server.key -out server.csr -subj /CN=127.0.0.1;"
+      "printf 'subjectAltName=IP:127.0.0.1\\n' > server.ext;"
+      "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 1 -extfile server.ext;"
+      "openssl req " + ec + " -keyout client.key -out client.csr -subj /CN=netmod;"
+      "printf 'extendedKeyUsage=clientAuth\\n' > client.ext;"
+      "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem -days 1 -extfile client.ext";
+  ASSERT_EQ(std::system(script.c_str()), 0) << "openssl failed";
+}
+
+class EtcdTls : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    char tmpl[] = "/dev/shm/netmod-tls-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    make_certs(dir_);
+    testing::EtcdServer::Options o;
+    o.scheme = "https";
+    o.extra_args = {"--cert-file", dir_ + "/server.pem", "--key-file", dir_ + "/server.key",
+                    "--trusted-ca-file", dir_ + "/ca.pem", "--client-cert-auth"};
+    server_ = new testing::EtcdServer(o);
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    std::string rm = "rm -rf " + dir_;
+    (void)std::system(rm.c_str());
+  }
+  EtcdOptions tls(const std::string& ca, const std::string& cert, const std::string& key) {
+    EtcdOptions o;
+    o.http.endpoints = {server_->endpoint()};
+    o.http.timeout = 3000ms;
+    o.http.ca_file = ca.empty() ? "" : dir_ + "/" + ca;
+    o.http.cert_file = cert.empty() ? "" : dir_ + "/" + cert;
+    o.http.key_file = key.empty() ? "" : dir_ + "/" + key;
+    o.prefix = "/tls";
+    o.logical_root = "";
+    return o;
+  }
+  static std::string dir_;
+  static testing::EtcdServer* server_;
+};
+std::string EtcdTls::dir_;
+testing::EtcdServer* EtcdTls::server_ = nullptr;
+
+TEST_F(EtcdTls, WorksWithTheRightCaCertificateAndKey) {
+  auto s = EtcdStore::open(tls("ca.pem", "client.pem", "client.key"));
+  ASSERT_TRUE(s) << s.error().message;
+  Txn t;
+  t.ops.push_back({Op::Kind::put, "/k", "over tls"});
+  auto r = (*s)->commit(t);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ((*(*s)->get("/k"))->value, "over tls");
+}
+
+TEST_F(EtcdTls, WrongFilesAreClearErrorsAndWriteNothing) {
+  struct Case {
+    EtcdOptions o;
+    const char* what;
+  };
+  for (const Case& c : {Case{tls("other-ca.pem", "client.pem", "client.key"), "a CA that did not sign the server"},
+                        Case{tls("ca.pem", "client.pem", "server.key"), "a key that is not the certificate's"},
+                        Case{tls("ca.pem", "", ""), "no client certificate"}}) {
+    auto s = EtcdStore::open(c.o);
+    ASSERT_TRUE(s) << c.what << ": " << s.error().message;
+    Txn t;
+    t.ops.push_back({Op::Kind::put, "/wrong", "x"});
+    auto r = (*s)->commit(t);
+    ASSERT_FALSE(r) << c.what;
+    EXPECT_EQ(r.error().code, Errc::unavailable) << c.what;
+    EXPECT_NE(r.error().message.find(server_->endpoint()), std::string::npos) << c.what << ": " << r.error().message;
+  }
+  auto good = *EtcdStore::open(tls("ca.pem", "client.pem", "client.key"));
+  EXPECT_FALSE(good->get("/wrong")->has_value());
+}
+
+}  // namespace
+}  // namespace netmod::store

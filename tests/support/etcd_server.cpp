@@ -102,8 +102,8 @@ void EtcdServer::start() {
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (options_.scheme != "http" || !healthy(client_port_)) {
-    if (options_.scheme != "http") {  // TLS: a plain probe cannot ask; give it time to elect itself
-      std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    if (options_.scheme != "http") {  // TLS: a plain probe cannot ask; the caller waits for an answer
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
       break;
     }
     int status;

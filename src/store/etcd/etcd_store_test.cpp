@@ -4,6 +4,7 @@
 #include "store/etcd/etcd_store.hpp"
 
 #include <chrono>
+#include <thread>
 
 #include "etcd_server.hpp"
 #include "store/store_contract.hpp"
@@ -160,6 +161,17 @@ class EtcdTls : public ::testing::Test {
     o.extra_args = {"--cert-file", dir_ + "/server.pem", "--key-file", dir_ + "/server.key",
                     "--trusted-ca-file", dir_ + "/ca.pem", "--client-cert-auth"};
     server_ = new testing::EtcdServer(o);
+    // Served once it answers over TLS (the server's plain health probe
+    // cannot ask): up to 20 s on a loaded machine.
+    EtcdOptions ready;
+    ready.http.endpoints = {server_->endpoint()};
+    ready.http.ca_file = dir_ + "/ca.pem";
+    ready.http.cert_file = dir_ + "/client.pem";
+    ready.http.key_file = dir_ + "/client.key";
+    ready.prefix = "/tls";
+    ready.logical_root = "";
+    auto probe = EtcdStore::open(ready);
+    for (int i = 0; i < 200 && probe && !(*probe)->get("/ready"); ++i) std::this_thread::sleep_for(100ms);
   }
   static void TearDownTestSuite() {
     delete server_;

@@ -2,11 +2,13 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
+#include "etcd_server.hpp"
 #include "process.hpp"
 
 namespace netmod::testing {
@@ -19,11 +21,11 @@ constexpr int kCallsPerStream = 250;
 
 // Runs `calls` requests in each of kStreams concurrent streams of processes.
 template <class MakeRequest, class OnAnswer>
-void in_parallel(const std::string& conf, MakeRequest make, OnAnswer on_answer) {
+void in_parallel(const std::string& conf, MakeRequest make, OnAnswer on_answer, int calls = kCallsPerStream) {
   std::vector<std::thread> streams;
   for (int s = 0; s < kStreams; ++s) {
     streams.emplace_back([&, s] {
-      for (int i = 0; i < kCallsPerStream; ++i) {
+      for (int i = 0; i < calls; ++i) {
         Outcome o = run({netmod_bin(), "--config", conf, "netmodules"}, make(s, i));
         on_answer(s, i, o);
       }
@@ -32,9 +34,7 @@ void in_parallel(const std::string& conf, MakeRequest make, OnAnswer on_answer) 
   for (auto& t : streams) t.join();
 }
 
-TEST(Concurrency, EightProcessStreamsAllocateDistinctAddressesAndReleaseAll) {
-  TempDir dir;
-  std::string conf = dir.write_config();
+void allocate_and_release_all(const std::string& conf, int calls) {
   std::mutex mu;
   std::set<std::string> addresses;
   std::vector<std::string> failures;
@@ -56,9 +56,10 @@ TEST(Concurrency, EightProcessStreamsAllocateDistinctAddressesAndReleaseAll) {
           return;
         }
         for (const auto& a : j["ipv4"]) addresses.insert(a.get<std::string>());
-      });
+      },
+      calls);
   ASSERT_TRUE(failures.empty()) << failures.size() << " failed, first: " << failures.front();
-  EXPECT_EQ(addresses.size(), size_t{kStreams * kCallsPerStream});
+  EXPECT_EQ(addresses.size(), size_t(kStreams * calls));
 
   in_parallel(
       conf,
@@ -66,7 +67,8 @@ TEST(Concurrency, EightProcessStreamsAllocateDistinctAddressesAndReleaseAll) {
       [&](int, int, const Outcome& o) {
         std::lock_guard lock(mu);
         if (o.exit_code != 0) failures.push_back(o.out + o.err);
-      });
+      },
+      calls);
   ASSERT_TRUE(failures.empty()) << failures.front();
 
   auto show = run({netmod_bin(), "--config", conf, "ipam", "show", "--json"});
@@ -74,6 +76,21 @@ TEST(Concurrency, EightProcessStreamsAllocateDistinctAddressesAndReleaseAll) {
   auto check = run({netmod_bin(), "--config", conf, "ipam", "check", "--json"});
   EXPECT_EQ(check.exit_code, 0) << check.out;
   EXPECT_EQ(json::parse(check.out)["handles"], 0);
+}
+
+TEST(Concurrency, EightProcessStreamsAllocateDistinctAddressesAndReleaseAll) {
+  TempDir dir;
+  allocate_and_release_all(dir.write_config(), kCallsPerStream);
+}
+
+// The same on a real etcd, two hosts' worth of processes at once.
+TEST(Concurrency, EightProcessStreamsOnEtcdNeverShareAnAddress) {
+  TempDir dir;
+  EtcdServer etcd;
+  const std::string conf = dir.path() + "/etcd.conf";
+  std::ofstream(conf) << R"({"datastore": {"type": "etcd", "endpoints": [")" << etcd.endpoint()
+                      << R"("]}, "hostname": "test-host"})";
+  allocate_and_release_all(conf, 30);
 }
 
 }  // namespace

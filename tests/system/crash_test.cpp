@@ -4,12 +4,14 @@
 #include <signal.h>
 
 #include <chrono>
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 #include <thread>
 
+#include "etcd_server.hpp"
 #include "process.hpp"
 
 namespace netmod::testing {
@@ -17,16 +19,15 @@ namespace {
 
 using json = nlohmann::json;
 
-TEST(Crash, KillNineAtRandomInstantsLeavesAConsistentStore) {
-  TempDir dir;
-  std::string conf = dir.write_config(R"("release_cooldown_seconds": 0)");
+// Rounds of 8 calls, about half of them killed at random instants.
+void kill_nine_rounds(const std::string& conf, int rounds) {
   std::mt19937 rng(std::random_device{}());
   std::map<std::string, std::set<std::string>> answered;  // uid -> addresses it was told
   std::set<std::string> killed;                            // uids whose process died by SIGKILL
   std::set<std::string> refused;                           // uids that got an error answer
   int n = 0;
 
-  for (int round = 0; round < 40; ++round) {
+  for (int round = 0; round < rounds; ++round) {
     std::vector<std::pair<std::string, Child>> children;
     for (int k = 0; k < 8; ++k) {
       std::string uid = "u" + std::to_string(n++);
@@ -89,6 +90,22 @@ TEST(Crash, KillNineAtRandomInstantsLeavesAConsistentStore) {
     EXPECT_FALSE(refused.count(uid));
     EXPECT_EQ(addrs.size(), 3u) << "a killed allocation is all or nothing: " << uid;
   }
+}
+
+TEST(Crash, KillNineAtRandomInstantsLeavesAConsistentStore) {
+  TempDir dir;
+  kill_nine_rounds(dir.write_config(R"("release_cooldown_seconds": 0)"), 40);
+}
+
+// The same against a real etcd: a process killed between its requests
+// leaves whole transactions or none.
+TEST(Crash, KillNineAtRandomInstantsLeavesEtcdConsistent) {
+  TempDir dir;
+  EtcdServer etcd;
+  const std::string conf = dir.path() + "/etcd.conf";
+  std::ofstream(conf) << R"({"datastore": {"type": "etcd", "endpoints": [")" << etcd.endpoint()
+                      << R"("]}, "hostname": "test-host", "release_cooldown_seconds": 0})";
+  kill_nine_rounds(conf, 15);
 }
 
 }  // namespace

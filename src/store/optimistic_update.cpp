@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "store/store.hpp"
+#include "store/tx_writes.hpp"
 
 namespace netmod::store {
 
@@ -25,46 +26,25 @@ class OptimisticTx final : public Tx {
   explicit OptimisticTx(Store& store) : store_(store) {}
 
   Result<std::optional<KeyValue>> get(std::string_view key) override {
-    std::string k(key);
-    if (auto w = writes_.find(k); w != writes_.end()) {
-      if (!w->second) return std::optional<KeyValue>();
-      return std::optional<KeyValue>(KeyValue{k, *w->second, 0});
-    }
+    if (auto written = writes_.get(key)) return *written;
     NETMOD_ASSIGN_OR_RETURN(auto kv, store_.get(key));
-    reads_.emplace(k, kv ? kv->revision : 0);
+    reads_.emplace(std::string(key), kv ? kv->revision : 0);
     return kv;
   }
 
   Result<std::vector<KeyValue>> list(std::string_view prefix) override {
     NETMOD_ASSIGN_OR_RETURN(auto kvs, store_.list(prefix));
-    std::map<std::string, KeyValue> merged;
-    for (auto& kv : kvs) {
-      reads_.emplace(kv.key, kv.revision);
-      merged.emplace(kv.key, std::move(kv));
-    }
-    for (const auto& [k, v] : writes_) {
-      if (k.compare(0, prefix.size(), prefix) != 0) continue;
-      if (v) {
-        merged[k] = KeyValue{k, *v, 0};
-      } else {
-        merged.erase(k);
-      }
-    }
-    std::vector<KeyValue> out;
-    out.reserve(merged.size());
-    for (auto& [k, kv] : merged) out.push_back(std::move(kv));
-    return out;
+    for (const auto& kv : kvs) reads_.emplace(kv.key, kv.revision);
+    return writes_.over(std::move(kvs), prefix);
   }
 
-  void put(std::string_view key, std::string_view value) override {
-    writes_[std::string(key)] = std::string(value);
-  }
-  void del(std::string_view key) override { writes_[std::string(key)] = std::nullopt; }
+  void put(std::string_view key, std::string_view value) override { writes_.put(key, value); }
+  void del(std::string_view key) override { writes_.del(key); }
 
   Txn to_txn() const {
     Txn txn;
     for (const auto& [k, rev] : reads_) txn.compares.push_back({k, rev});
-    for (const auto& [k, v] : writes_) {
+    for (const auto& [k, v] : writes_.all()) {
       if (v) {
         txn.ops.push_back({Op::Kind::put, k, *v});
       } else {
@@ -77,7 +57,7 @@ class OptimisticTx final : public Tx {
  private:
   Store& store_;
   std::map<std::string, int64_t> reads_;
-  std::map<std::string, std::optional<std::string>> writes_;
+  TxWrites writes_;
 };
 
 // The read-only view of Store::view().

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "store/etcd/codec.hpp"
+#include "store/tx_writes.hpp"
 
 namespace netmod::store {
 
@@ -146,16 +147,12 @@ class PinnedTx final : public Tx {
   explicit PinnedTx(EtcdStore& store) : store_(store) {}
 
   Result<std::optional<KeyValue>> get(std::string_view key) override {
-    std::string k(key);
-    if (auto w = writes_.find(k); w != writes_.end()) {
-      if (!w->second) return std::optional<KeyValue>();
-      return std::optional<KeyValue>(KeyValue{k, *w->second, 0});
-    }
+    if (auto written = writes_.get(key)) return *written;
     NETMOD_ASSIGN_OR_RETURN(auto r, store_.range(key, false, revision_));
     revision_ = r.revision;
     std::optional<KeyValue> kv;
     if (!r.kvs.empty()) kv = std::move(r.kvs.front());
-    reads_.emplace(k, kv ? kv->revision : 0);
+    reads_.emplace(std::string(key), kv ? kv->revision : 0);
     return kv;
   }
 
@@ -163,30 +160,15 @@ class PinnedTx final : public Tx {
     NETMOD_ASSIGN_OR_RETURN(auto r, store_.range(prefix, true, revision_));
     revision_ = r.revision;
     listed_.emplace(prefix);
-    std::map<std::string, KeyValue> merged;
-    for (auto& kv : r.kvs) {
-      reads_.emplace(kv.key, kv.revision);
-      merged.emplace(kv.key, std::move(kv));
-    }
-    for (const auto& [k, v] : writes_) {
-      if (k.compare(0, prefix.size(), prefix) != 0) continue;
-      if (v) {
-        merged[k] = KeyValue{k, *v, 0};
-      } else {
-        merged.erase(k);
-      }
-    }
-    std::vector<KeyValue> out;
-    out.reserve(merged.size());
-    for (auto& [k, kv] : merged) out.push_back(std::move(kv));
-    return out;
+    for (const auto& kv : r.kvs) reads_.emplace(kv.key, kv.revision);
+    return writes_.over(std::move(r.kvs), prefix);
   }
 
-  void put(std::string_view key, std::string_view value) override { writes_[std::string(key)] = std::string(value); }
-  void del(std::string_view key) override { writes_[std::string(key)] = std::nullopt; }
+  void put(std::string_view key, std::string_view value) override { writes_.put(key, value); }
+  void del(std::string_view key) override { writes_.del(key); }
 
   bool wrote() const { return !writes_.empty(); }
-  const std::string& first_write() const { return writes_.begin()->first; }
+  const std::string& first_write() const { return writes_.all().begin()->first; }
 
   // Compares: each key read is as it was; no key under a listed prefix
   // was written after the view's revision (a new key is a phantom).
@@ -202,7 +184,7 @@ class PinnedTx final : public Tx {
       compares.push_back({TxnCompare::Kind::mod_less, std::move(ek), std::move(end), revision_ + 1});
     }
     std::vector<TxnOp> ops;
-    for (const auto& [k, v] : writes_) {
+    for (const auto& [k, v] : writes_.all()) {
       NETMOD_ASSIGN_OR_RETURN(auto ek, store_.to_etcd(k));
       ops.push_back({v ? Op::Kind::put : Op::Kind::del, std::move(ek), v.value_or(""), 0});
     }
@@ -214,7 +196,7 @@ class PinnedTx final : public Tx {
   int64_t revision_ = 0;
   std::map<std::string, int64_t> reads_;
   std::set<std::string> listed_;
-  std::map<std::string, std::optional<std::string>> writes_;
+  TxWrites writes_;
 };
 
 }  // namespace

@@ -522,6 +522,20 @@ Result<std::vector<net::Cidr>> Ipam::blocks_of(store::Tx& tx, const std::string&
   return out;
 }
 
+Result<std::vector<AffinityRecord>> Ipam::affinities(store::Tx& tx, std::vector<Error>& undecodable) {
+  NETMOD_ASSIGN_OR_RETURN(auto kvs, tx.list(keys::kAffinity));
+  std::vector<AffinityRecord> out;
+  for (const auto& kv : kvs) {
+    auto a = detail::decode_affinity(kv.key, kv.value);
+    if (!a) {
+      undecodable.push_back(std::move(a).error());
+      continue;
+    }
+    out.push_back(std::move(*a));
+  }
+  return out;
+}
+
 Result<std::vector<AddressRecord>> Ipam::addresses() {
   // Blocks and handles at one revision: an allocation running meanwhile
   // must not show as an address without its holder's record.

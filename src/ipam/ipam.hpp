@@ -151,6 +151,9 @@ class Ipam {
   Result<HostForgotten> forget_host(store::Tx& tx, const std::string& host);
   Result<std::vector<Pool>> pools(store::Tx& tx);
   Result<std::vector<net::Cidr>> blocks_of(store::Tx& tx, const std::string& host);
+  // Every block's host (the affinity index alone, not the blocks); index
+  // entries that cannot be decoded go to `undecodable`, as in snapshot().
+  Result<std::vector<AffinityRecord>> affinities(store::Tx& tx, std::vector<Error>& undecodable);
   // The handle holding `address`; nullopt when it is free or in no pool.
   Result<std::optional<std::string>> holder(const net::IpAddress& address);
   Result<std::optional<std::string>> holder(store::Tx& tx, const net::IpAddress& address);

@@ -99,15 +99,18 @@ Result<ReconcileReport> reconcile(store::Store& store, ipam::Ipam& ipam, const s
     std::vector<Error> unreadable;
     NETMOD_ASSIGN_OR_RETURN(auto all, Endpoints::list_readable(tx, "", unreadable));
     NETMOD_ASSIGN_OR_RETURN(spec, host_spec(ipam, tx, host));
-    NETMOD_ASSIGN_OR_RETURN(auto ipam_snap, ipam.snapshot(tx));
+    // The affinity index only: reading every block and handle here cost
+    // each reconcile (the agent's, on every change) the whole of IPAM.
+    std::vector<Error> bad_affinities;
+    NETMOD_ASSIGN_OR_RETURN(auto affinities, ipam.affinities(tx, bad_affinities));
     NETMOD_ASSIGN_OR_RETURN(auto fabric_kvs, tx.list(records::keys::kFabric));
     const auto fabric = records::decode_fabrics(fabric_kvs);
-    cluster = engine::cluster_input(host, ipam_snap.affinities, all, fabric);
+    cluster = engine::cluster_input(host, affinities, all, fabric);
     for (const auto& e : fabric.undecodable) cluster.problems.push_back(e.message + " (skipped)");
     for (const auto& e : unreadable) cluster.problems.push_back(e.message + " (skipped)");
     report.cluster_endpoints = all.size();
     report.hosts = fabric.hosts.size();
-    report.undecodable = fabric.undecodable.size() + unreadable.size() + ipam_snap.undecodable.size();
+    report.undecodable = fabric.undecodable.size() + unreadable.size() + bad_affinities.size();
     eps.clear();
     for (auto& e : all) {
       if (e.host == host) eps.push_back(std::move(e));

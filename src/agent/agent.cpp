@@ -10,7 +10,7 @@
 
 #include "agent/fabric.hpp"
 #include "agent/gc_collect.hpp"
-#include "agent/http_server.hpp"
+#include "http/server.hpp"
 #include "ipam/ipam.hpp"
 #include "plugin/reconcile.hpp"
 #include "records/keys.hpp"
@@ -68,11 +68,11 @@ Result<void> run_agent(store::Store& store, const AgentOptions& o, Metrics& metr
   log_line(o.host, "registered", "fabric=" + fabric_text + " lease=" + std::to_string(reg.lease()));
 
   std::atomic<bool> healthy{false};
-  StatusServer http;
+  http::StatusServer http;
   if (!o.config.agent.metrics_address.empty()) {
-    auto started = http.start(o.config.agent.metrics_address, [&](const std::string& path) -> HttpAnswer {
+    auto started = http.start(o.config.agent.metrics_address, [&](const std::string& path) -> http::HttpAnswer {
       if (path == "/metrics") return {200, "text/plain; version=0.0.4", render_prometheus(metrics)};
-      if (path == "/healthz") return healthy ? HttpAnswer{200, "text/plain", "ok\n"} : HttpAnswer{503, "text/plain", "not in sync\n"};
+      if (path == "/healthz") return healthy ? http::HttpAnswer{200, "text/plain", "ok\n"} : http::HttpAnswer{503, "text/plain", "not in sync\n"};
       return {404, "text/plain", "not found: /metrics, /healthz\n"};
     });
     if (!started) {

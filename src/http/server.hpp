@@ -1,4 +1,5 @@
-// A minimal HTTP/1.0 responder for the agent's /metrics and /healthz: one
+// A minimal HTTP/1.0 responder (the agent's /metrics and /healthz, the
+// star probe and collector): one
 // thread, one request per connection, GET only. Written here rather than
 // taken from cpp-httplib: Debian builds that as a shared library linking
 // OpenSSL, brotli and zlib, and netmod is one binary whose every plugin
@@ -12,7 +13,7 @@
 #include "common/result.hpp"
 #include "dataplane/fd.hpp"
 
-namespace netmod::agent {
+namespace netmod::http {
 
 struct HttpAnswer {
   int status = 200;
@@ -42,4 +43,4 @@ class StatusServer {
   int port_ = 0;
 };
 
-}  // namespace netmod::agent
+}  // namespace netmod::http

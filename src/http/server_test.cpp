@@ -1,4 +1,4 @@
-#include "agent/http_server.hpp"
+#include "http/server.hpp"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -6,7 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-namespace netmod::agent {
+namespace netmod::http {
 namespace {
 
 std::string ask(int port, const std::string& request) {
@@ -47,4 +47,4 @@ TEST(StatusServer, AnswersGetsAndRefusesTheRest) {
 }
 
 }  // namespace
-}  // namespace netmod::agent
+}  // namespace netmod::http

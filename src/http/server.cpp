@@ -1,4 +1,4 @@
-#include "agent/http_server.hpp"
+#include "http/server.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -10,7 +10,7 @@
 #include <cstring>
 #include <optional>
 
-namespace netmod::agent {
+namespace netmod::http {
 
 namespace {
 
@@ -144,4 +144,4 @@ void StatusServer::stop() {
   thread_.join();
 }
 
-}  // namespace netmod::agent
+}  // namespace netmod::http

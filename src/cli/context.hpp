@@ -38,5 +38,9 @@ void add_netmodules_command(CLI::App& app, Context& ctx, int& exit_code);
 void add_endpoint_commands(CLI::App& app, Context& ctx, int& exit_code);
 void add_reconcile_command(CLI::App& app, Context& ctx, int& exit_code);
 void add_agent_commands(CLI::App& app, Context& ctx, int& exit_code);
+// netmod run, stop, ps (cli/run_commands.cpp)
+void add_run_commands(CLI::App& app, Context& ctx, int& exit_code);
+// netmod star probe, star collect (cli/star_commands.cpp)
+void add_star_commands(CLI::App& app, Context& ctx, int& exit_code);
 
 }  // namespace netmod::cli

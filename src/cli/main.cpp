@@ -81,6 +81,8 @@ int main(int argc, char** argv) {
   add_endpoint_commands(app, ctx, exit_code);
   add_reconcile_command(app, ctx, exit_code);
   add_agent_commands(app, ctx, exit_code);
+  add_run_commands(app, ctx, exit_code);
+  add_star_commands(app, ctx, exit_code);
   app.add_subcommand("version", "Print the version")->callback([] {
     std::cout << "netmod " << NETMOD_VERSION << "\n";
   });

@@ -28,6 +28,12 @@
 //   /netmod/v1/agents/<host>                 {"host", "pid", "pid_start", "boot_id",
 //       "started_ms", "fabric"} (under the agent's lease)
 //
+// Tasks the launcher started (records/tasks.hpp):
+//   /netmod/v1/tasks/<task id>               {"id", "app", "name", "host", "state",
+//       "addresses", "netgroups", "labels", "host_network", "ports", "pid", ...}
+//   /netmod/v1/names/<name>/<task id>        {"addresses"} (the DNS responder's index)
+//   /netmod/v1/ports/<host>/<proto>/<port>   {"task"} (host ports claimed)
+//
 // What a host's agent watches (agent/agent.cpp): all of /netmod/v1/, from
 // the revision of a listing read with Store::list_at_once.
 #pragma once

@@ -94,6 +94,12 @@ Result<void> StatusServer::start(const std::string& address, Handler handler) {
   if (!s.valid()) return sys_error("socket for " + address);
   int one = 1;
   setsockopt(s.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  // "[::]:port" is every address, IPv4 too, whatever net.ipv6.bindv6only
+  // says (the star tools' ":port").
+  if (ss.ss_family == AF_INET6) {
+    int zero = 0;
+    setsockopt(s.get(), IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+  }
   if (bind(s.get(), reinterpret_cast<sockaddr*>(&ss), len) != 0) return sys_error("listening on " + address);
   if (listen(s.get(), 16) != 0) return sys_error("listening on " + address);
   sockaddr_storage bound{};

@@ -149,9 +149,33 @@ Result<void> parse_datastore(const json& ds, const std::string& where, Datastore
   return ok();
 }
 
+// "auto", "" (none), "IP", "IP:PORT", "[IPv6]:PORT", or a list of them
+// ("auto" included; [] for none).
+Result<void> parse_dns_address(const json& d, const std::string& where, AgentConfig& c) {
+  const char* expected = "\"auto\", \"\" (none), \"IP\", \"IP:PORT\" or \"[IPv6]:PORT\", or a list of them";
+  c.dns_on_fabric = false;
+  c.dns_addresses.clear();
+  if (d.is_string() && d.get_ref<const std::string&>().empty()) return ok();
+  const std::vector<json> items = d.is_array() ? std::vector<json>(d.begin(), d.end()) : std::vector<json>{d};
+  for (const auto& i : items) {
+    if (!i.is_string() || i.get_ref<const std::string&>().empty()) return type_error(where, "agent.dns_address", expected, d);
+    const std::string& text = i.get_ref<const std::string&>();
+    if (text == "auto") {
+      c.dns_on_fabric = true;
+      continue;
+    }
+    auto e = net::Endpoint::parse(text, 53);
+    if (!e) return make_error(Errc::invalid_argument, where + "agent.dns_address: " + e.error().message);
+    if (e->port == 0) return make_error(Errc::invalid_argument, where + "agent.dns_address: \"" + text + "\": port 0");
+    c.dns_addresses.push_back(*e);
+  }
+  return ok();
+}
+
 Result<void> parse_agent(const json& a, const std::string& where, AgentConfig& c) {
   if (!a.is_object()) return type_error(where, "agent", "an object", a);
-  NETMOD_TRY(check_keys(a, {"fabric_address", "lease_ttl_seconds", "resync_seconds", "gc_grace_seconds", "metrics_address"},
+  NETMOD_TRY(check_keys(a, {"fabric_address", "lease_ttl_seconds", "resync_seconds", "gc_grace_seconds", "metrics_address",
+                            "dns_address", "dns_domain"},
                         where + "agent: "));
   if (a.contains("fabric_address")) {
     const json& f = a["fabric_address"];
@@ -182,6 +206,14 @@ Result<void> parse_agent(const json& a, const std::string& where, AgentConfig& c
                                             m.get_ref<const std::string&>().rfind(':') != std::string::npos);
     if (!ok_shape) return type_error(where, "agent.metrics_address", "\"address:port\" or \"\"", m);
     c.metrics_address = m.get<std::string>();
+  }
+  if (a.contains("dns_address")) NETMOD_TRY(parse_dns_address(a["dns_address"], where, c));
+  if (a.contains("dns_domain")) {
+    const json& d = a["dns_domain"];
+    if (!d.is_string()) return type_error(where, "agent.dns_domain", "a DNS domain such as \"marathon.mesos\"", d);
+    auto domain = dns::Domain::parse(d.get<std::string>());
+    if (!domain) return make_error(Errc::invalid_argument, where + "agent.dns_domain: " + domain.error().message);
+    c.dns_domain = *domain;
   }
   return ok();
 }

@@ -17,7 +17,9 @@
 //     "mtu": 1500,                        // task interfaces
 //     "agent": {"fabric_address": "192.168.50.2",  // or a list (IPv4 and IPv6)
 //               "lease_ttl_seconds": 10, "resync_seconds": 30,
-//               "gc_grace_seconds": 60, "metrics_address": "127.0.0.1:9099"}
+//               "gc_grace_seconds": 60, "metrics_address": "127.0.0.1:9099",
+//               "dns_address": "auto",         // or "IP[:PORT]", a list, "" for none
+//               "dns_domain": "marathon.mesos"}
 //   }
 //
 // Layers: a CNI network config's keys override the file's, which override
@@ -31,7 +33,9 @@
 #include <string>
 #include <vector>
 
+#include "dns/name.hpp"
 #include "ipam/ipam.hpp"
+#include "net/endpoint.hpp"
 #include "store/store.hpp"
 
 namespace netmod::config {
@@ -60,6 +64,13 @@ struct AgentConfig {
   int resync_seconds = 30;           // a full reconcile at least this often
   int gc_grace_seconds = 60;         // between the two observations GC needs
   std::string metrics_address = "127.0.0.1:9099";  // /metrics and /healthz; "" for none
+  // Where the agent answers DNS for task names (docs/dns.md), from
+  // agent.dns_address: "auto" (the default) is every fabric address at
+  // port 53 (dns_on_fabric); addresses are "IP" (port 53) or "IP:PORT"
+  // ("[IPv6]:PORT"); a list may mix both; "" or [] for no DNS.
+  bool dns_on_fabric = true;
+  std::vector<net::Endpoint> dns_addresses;
+  dns::Domain dns_domain;  // agent.dns_domain, "marathon.mesos" by default
 };
 
 struct Config {

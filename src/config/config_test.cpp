@@ -167,3 +167,68 @@ TEST(Config, OpeningAnEtcdStoreWithMissingTlsFilesNamesTheFile) {
 
 }  // namespace
 }  // namespace netmod::config
+
+namespace netmod::config {
+namespace {
+
+TEST(Config, AgentDnsDefaultsToTheFabricAndMarathonMesos) {
+  auto c = parse_config("{}", "t");
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(c->agent.dns_on_fabric);
+  EXPECT_TRUE(c->agent.dns_addresses.empty());
+  EXPECT_EQ(c->agent.dns_domain.str(), "marathon.mesos");
+}
+
+TEST(Config, AgentDnsAddressesAndDomain) {
+  struct Case {
+    const char* doc;
+    bool on_fabric;
+    std::vector<std::string> addresses;
+  };
+  for (const Case& c : {
+           Case{R"({"agent": {"dns_address": "auto"}})", true, {}},
+           Case{R"({"agent": {"dns_address": ""}})", false, {}},
+           Case{R"({"agent": {"dns_address": []}})", false, {}},
+           Case{R"({"agent": {"dns_address": "10.0.0.1"}})", false, {"10.0.0.1:53"}},
+           Case{R"({"agent": {"dns_address": "127.0.0.1:5353"}})", false, {"127.0.0.1:5353"}},
+           Case{R"({"agent": {"dns_address": ["auto", "[::1]:5353", "fd00::1"]}})", true, {"[::1]:5353", "[fd00::1]:53"}},
+       }) {
+    auto r = parse_config(c.doc, "t");
+    ASSERT_TRUE(r) << c.doc << ": " << r.error().message;
+    EXPECT_EQ(r->agent.dns_on_fabric, c.on_fabric) << c.doc;
+    std::vector<std::string> got;
+    for (const auto& e : r->agent.dns_addresses) got.push_back(e.str());
+    EXPECT_EQ(got, c.addresses) << c.doc;
+  }
+  auto d = parse_config(R"({"agent": {"dns_domain": "Cluster-1.Example."}})", "t");
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(d->agent.dns_domain.str(), "cluster-1.example");
+}
+
+TEST(Config, BadAgentDnsValuesAreNamed) {
+  struct Case {
+    const char* doc;
+    const char* message;
+  };
+  for (const Case& c : {
+           Case{R"({"agent": {"dns_address": 53}})", "\"agent.dns_address\" must be \"auto\""},
+           Case{R"({"agent": {"dns_address": ["auto", ""]}})", "\"agent.dns_address\" must be"},
+           Case{R"({"agent": {"dns_address": "dns.example:53"}})", "agent.dns_address: \"dns.example:53\" is not an address"},
+           Case{R"({"agent": {"dns_address": "10.0.0.1:99999"}})", "agent.dns_address: \"10.0.0.1:99999\""},
+           Case{R"({"agent": {"dns_address": "10.0.0.1:0"}})", "agent.dns_address: \"10.0.0.1:0\": port 0"},
+           Case{R"({"agent": {"dns_address": "fd00::1:53:x"}})", "agent.dns_address"},
+           Case{R"({"agent": {"dns_domain": ""}})", "agent.dns_domain: DNS domain \"\" is empty"},
+           Case{R"({"agent": {"dns_domain": "my_domain.mesos"}})", "agent.dns_domain: DNS domain \"my_domain.mesos\""},
+           Case{R"({"agent": {"dns_domain": ["mesos"]}})", "\"agent.dns_domain\" must be a DNS domain"},
+           Case{R"({"agent": {"dns_adress": "auto"}})", "unknown key \"dns_adress\" (did you mean \"dns_address\"?)"},
+       }) {
+    auto r = parse_config(c.doc, "/etc/netmod/netmod.conf");
+    ASSERT_FALSE(r) << c.doc;
+    EXPECT_EQ(r.error().code, Errc::invalid_argument);
+    EXPECT_NE(r.error().message.find(c.message), std::string::npos) << c.doc << ": " << r.error().message;
+    EXPECT_NE(r.error().message.find("/etc/netmod/netmod.conf"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace netmod::config

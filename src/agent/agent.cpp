@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "agent/dns.hpp"
 #include "agent/fabric.hpp"
 #include "agent/gc_collect.hpp"
 #include "http/server.hpp"
@@ -80,6 +81,19 @@ Result<void> run_agent(store::Store& store, const AgentOptions& o, Metrics& metr
       return std::move(started).error().with_context("agent.metrics_address " + o.config.agent.metrics_address);
     }
     log_line(o.host, "serving", "metrics=http://" + o.config.agent.metrics_address + "/metrics");
+  }
+
+  // DNS for task names (agent/dns.hpp): after registration, so that a
+  // second agent refused for the host never takes the port.
+  auto started_dns = start_dns(store, o.config.agent, fabric, metrics);
+  if (!started_dns) {
+    http.stop();
+    (void)reg.release();
+    return std::move(started_dns).error();
+  }
+  std::unique_ptr<dns::Responder> names = std::move(*started_dns);
+  if (names) {
+    log_line(o.host, "serving", "dns=" + endpoints_text(names->bound()) + " domain=" + o.config.agent.dns_domain.str());
   }
 
   // Renewal on its own thread: a long reconcile must not let the lease lapse.
@@ -225,6 +239,7 @@ Result<void> run_agent(store::Store& store, const AgentOptions& o, Metrics& metr
   wake.notify_all();
   renewer.join();
   http.stop();
+  if (names) names->stop();
   if (fatal) {
     log_line(o.host, "stopped", field(fatal->message));
     return *fatal;

@@ -1,10 +1,12 @@
 // The per-host agent (`netmod agent`): holds the host's registration, and
 // makes the host's kernel follow the store — at start, on every change
 // its watch of netmod's keys reports, and every resync_seconds — with the
-// engine (plugin/reconcile.hpp). Serves /metrics and /healthz.
+// engine (plugin/reconcile.hpp). Serves /metrics and /healthz, and DNS for
+// task names (agent/dns.hpp).
 //
 // Threads: the loop (watch, reconcile) in the caller's thread, one that
-// renews the lease every third of its TTL, and the HTTP server's. Stops
+// renews the lease every third of its TTL, the HTTP server's and the DNS
+// responder's. Stops
 // when `stop` is set (the command sets it on SIGTERM or SIGINT): the lease
 // is revoked, the kernel left as it is, so tasks keep their networking.
 #pragma once
@@ -29,7 +31,7 @@ struct AgentOptions {
 };
 
 // Runs until stopped (ok) or until the agent cannot go on: its host taken
-// by another agent, the metrics address in use, no fabric address.
+// by another agent, the metrics or DNS address in use, no fabric address.
 Result<void> run_agent(store::Store& store, const AgentOptions& options, Metrics& metrics);
 
 }  // namespace netmod::agent

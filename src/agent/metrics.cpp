@@ -66,6 +66,12 @@ std::string render_prometheus(const Metrics& m) {
          l, std::to_string(m.gc_candidates));
   metric(out, "netmod_gc_releases_total", "counter", "Garbage collected (after two observations a grace apart).", l,
          std::to_string(m.gc_releases));
+  out += "# HELP netmod_dns_queries_total DNS queries answered, by response code.\n"
+         "# TYPE netmod_dns_queries_total counter\n";
+  for (size_t i = 0; i < m.dns_queries.size(); ++i) {
+    out += "netmod_dns_queries_total{host=\"" + label(m.host) + "\",rcode=\"" +
+           std::string(dns::rcode_name(static_cast<dns::Rcode>(i))) + "\"} " + std::to_string(m.dns_queries[i]) + "\n";
+  }
   return out;
 }
 

@@ -3,9 +3,12 @@
 // on /metrics. Counters only grow; gauges are set by the loop.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <string>
+
+#include "dns/message.hpp"
 
 namespace netmod::agent {
 
@@ -29,6 +32,8 @@ struct Metrics {
   std::atomic<uint64_t> skipped_records{0};
   std::atomic<int64_t> gc_candidates{0};  // garbage seen at the last look
   std::atomic<uint64_t> gc_releases{0};   // garbage collected  // keys written by something else, reported and skipped
+  // DNS queries answered (agent/dns.hpp), by response code (dns::Rcode).
+  std::array<std::atomic<uint64_t>, dns::kRcodes> dns_queries{};
 };
 
 std::string render_prometheus(const Metrics& m);

@@ -42,18 +42,8 @@ sockaddr_in loopback(uint16_t port) {
   return a;
 }
 
-// One UDP exchange through a connected socket: the kernel delivers only a
-// reply that comes from the address the query went to.
 std::string udp_ask(uint16_t port, const std::string& q, int wait_ms = 2000) {
-  UniqueFd s(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  const sockaddr_in to = loopback(port);
-  EXPECT_EQ(connect(s.get(), reinterpret_cast<const sockaddr*>(&to), sizeof to), 0);
-  EXPECT_EQ(send(s.get(), q.data(), q.size(), 0), static_cast<ssize_t>(q.size()));
-  pollfd p{s.get(), POLLIN, 0};
-  if (poll(&p, 1, wait_ms) != 1) return "";
-  char buf[65536];
-  const ssize_t n = recv(s.get(), buf, sizeof buf, 0);
-  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+  return testing::udp_ask(net::Endpoint{net::IpAddress::v4(INADDR_LOOPBACK), port}, q, wait_ms);
 }
 
 UniqueFd tcp_connect(uint16_t port) {
@@ -199,19 +189,7 @@ TEST_F(ResponderTest, ServesIpv6AndSeveralAddresses) {
   ASSERT_TRUE(started) << started.error().message;
   auto& r = *started;
   ASSERT_EQ(r->bound().size(), 2u);
-  UniqueFd s(socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  sockaddr_in6 to{};
-  to.sin6_family = AF_INET6;
-  to.sin6_port = htons(r->bound()[1].port);
-  to.sin6_addr = in6addr_loopback;
-  ASSERT_EQ(connect(s.get(), reinterpret_cast<const sockaddr*>(&to), sizeof to), 0);
-  const std::string q = query("task-1.marathon.mesos", rrtype::a);
-  ASSERT_EQ(send(s.get(), q.data(), q.size(), 0), static_cast<ssize_t>(q.size()));
-  pollfd p{s.get(), POLLIN, 0};
-  ASSERT_EQ(poll(&p, 1, 2000), 1);
-  char buf[512];
-  const ssize_t n = recv(s.get(), buf, sizeof buf, 0);
-  auto a = read_answer(std::string(buf, static_cast<size_t>(std::max<ssize_t>(n, 0))));
+  auto a = read_answer(testing::udp_ask(r->bound()[1], query("task-1.marathon.mesos", rrtype::a)));
   ASSERT_TRUE(a);
   EXPECT_EQ(a->an, 1);
 }

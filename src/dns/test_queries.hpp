@@ -1,14 +1,22 @@
 // Queries as resolvers send them, and readers of answers, for the DNS tests.
 #pragma once
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "dataplane/fd.hpp"
 #include "dns/message.hpp"
+#include "net/endpoint.hpp"
 
 namespace netmod::dns::testing {
 
@@ -127,6 +135,35 @@ inline std::optional<Answer> read_answer(std::string_view w) {
   }
   if (at != w.size()) return std::nullopt;  // nothing may trail
   return a;
+}
+
+// One UDP exchange through a connected socket (the kernel delivers only a
+// reply from the address the query went to); "" when none comes in time.
+inline std::string udp_ask(const net::Endpoint& to, const std::string& q, int wait_ms = 2000) {
+  sockaddr_storage ss{};
+  socklen_t len = 0;
+  const auto b = to.address.bytes();
+  if (to.address.is_v4()) {
+    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+    a->sin_family = AF_INET;
+    a->sin_port = htons(to.port);
+    std::memcpy(&a->sin_addr, b.data(), 4);
+    len = sizeof *a;
+  } else {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons(to.port);
+    std::memcpy(&a->sin6_addr, b.data(), 16);
+    len = sizeof *a;
+  }
+  dataplane::UniqueFd s(socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (connect(s.get(), reinterpret_cast<const sockaddr*>(&ss), len) != 0) return "";
+  if (send(s.get(), q.data(), q.size(), 0) != static_cast<ssize_t>(q.size())) return "";
+  pollfd p{s.get(), POLLIN, 0};
+  if (poll(&p, 1, wait_ms) != 1) return "";
+  char buf[65536];
+  const ssize_t n = recv(s.get(), buf, sizeof buf, 0);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
 }
 
 }  // namespace netmod::dns::testing

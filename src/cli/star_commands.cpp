@@ -3,7 +3,6 @@
 // SIGINT, then exit 0.
 #include <CLI/CLI.hpp>
 #include <signal.h>
-#include <time.h>
 
 #include <chrono>
 #include <cmath>
@@ -90,12 +89,13 @@ int run_probe(const ProbeFlags& f) {
   o.interval = *interval;
   o.fetch = star::http_fetch({.timeout = *timeout});
   o.log = stderr_log("netmod star probe");
+  const size_t count = o.targets.size();
   star::Probe probe(std::move(o));
   http::StatusServer server;
   auto where = star::listen_on(server, f.listen, [&probe](const std::string& path) { return probe.handle(path); });
   if (!where) return fail(where.error());
   std::cerr << "netmod star probe: serving /status on " << *where << " (port " << server.port() << "), "
-            << f.urls.size() << " target(s) every " << f.interval << " s" << std::endl;
+            << count << " target(s) every " << f.interval << " s" << std::endl;
   probe.start();
   signals.wait();
   probe.stop();

@@ -25,7 +25,7 @@ DEBS := cmake g++ make pkg-config \
         libgtest-dev libgmock-dev libbenchmark-dev libcurl4-openssl-dev \
         iproute2 nftables iptables util-linux procps iputils-ping netcat-openbsd jq curl iperf3 sqlite3 \
         containernetworking-plugins hyperfine bc podman runc busybox-static \
-        etcd-server etcd-client openssl
+        etcd-server etcd-client openssl bind9-dnsutils chromium
 
 # What `make fuzz` needs besides: clang and its libFuzzer runtime.
 FUZZ_DEBS := clang libclang-rt-14-dev

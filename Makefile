@@ -1,6 +1,6 @@
 # netmod: the two commands a fresh Debian machine needs.
 #   make test   install packages, build (default and Release), run every test
-#   make demo   arrives with the demo issue; see README.md
+#   make demo   the seed's star demo on a simulated two-agent cluster (as root)
 # Other targets: deps, build, build-release, install, uninstall, fuzz,
 # bench, clean.
 
@@ -98,10 +98,11 @@ fuzz: fuzz-deps
 bench: build
 	bench/run.sh $(BUILD)
 
-demo:
-	@echo "make demo: the demo (star probes on a simulated two-agent cluster) arrives with its own issue."
-	@echo "Until then, 'make test' builds netmod and runs every test; README.md shows the CLI."
-	@exit 1
+# The seed's demo on two simulated agents (demo/demo.sh; as root).
+# ARGS=--keep keeps the last scenario running until Ctrl-C.
+ARGS ?=
+demo: build
+	demo/demo.sh --netmod $(BUILD)/netmod $(ARGS)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_RELEASE) build-fuzz

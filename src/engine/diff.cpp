@@ -91,7 +91,7 @@ struct Differ {
       if (l.group == ruleset::kParkedIfGroup) {
         out.rtnl.push_back(rtnl::del_link(l.index));
         out.removed.push_back("interface " + l.name + " (of a deleted task, parked for deletion)");
-      } else if (l.group == ruleset::kTaskIfGroup && !plan.links.count(l.name)) {
+      } else if (l.group == ruleset::kTaskIfGroup && !plan.links.count(l.name) && !plan.spare_links.count(l.name)) {
         out.rtnl.push_back(rtnl::del_link(l.index));
         out.removed.push_back("interface " + l.name + " (no endpoint)");
         owned.insert(l.index);  // its routes and neighbours go with it
@@ -262,6 +262,7 @@ struct Differ {
       for (const auto& s : t.sets) {
         if (is_group_set(s, fast) && !plan.objects.count({s, false, fast})) {
           sets.push_back(dataplane::nftnl::del_set(s, fast));
+          deleted_sets.insert({s, fast});
           out.removed.push_back(std::string("nftables set ") + (fast ? "fast/" : "") + s + " (no endpoint is in its netgroup)");
         }
       }
@@ -270,6 +271,10 @@ struct Differ {
     for (auto& m : sets) deleted_objects.push_back(std::move(m));
   }
   std::vector<dataplane::NlMessage> deleted_objects;
+  // Sets deleted whole: their elements go with them. Deleting an element
+  // of a set that the same batch then deletes makes the kernel refuse the
+  // set (EBUSY), and with it the whole batch.
+  std::set<std::pair<std::string, bool>> deleted_sets;
 
   void elements() {
     std::unordered_map<ElementKey, const nftstate::KernelElement*> have;
@@ -332,6 +337,10 @@ struct Differ {
     std::sort(missing.begin(), missing.end(), by_key);
     std::vector<dataplane::NlMessage> dels, adds;
     for (const auto& [k, e] : gone) {
+      if (deleted_sets.count({e->set, e->fast})) {
+        out.removed.push_back("nftables element " + nftstate::describe(*e) + " (with its set)");
+        continue;
+      }
       // A pending fast path of a task being wired now is its wiring's.
       if (e->set == ruleset::kFastPendingSet && !e->fast) {
         std::string name(e->key.begin(), std::find(e->key.begin(), e->key.end(), uint8_t{0}));

@@ -85,6 +85,9 @@ struct Plan {
   // the base ruleset, a combination's sets and chain, the fast-path base.
   std::map<Object, std::string> makers;
   std::vector<dataplane::ruleset::PoolRules> pools;
+  // Task links no record wants that stay this time (a plugin may be wiring
+  // one: plugin/reconcile.hpp, ReconcileOptions::unowned_links).
+  std::set<std::string> spare_links;
 };
 
 Plan plan(const HostInput& input);

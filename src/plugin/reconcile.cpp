@@ -121,7 +121,20 @@ Result<ReconcileReport> reconcile(store::Store& store, ipam::Ipam& ipam, const s
   report.endpoints = eps.size();
   report.blocks = spec.local_blocks.size();
   for (auto& p : cluster.problems) report.problems.push_back(std::move(p));
-  const engine::Plan plan = engine::plan({eps, spec.local_blocks, spec.pools, std::move(cluster)});
+  engine::Plan plan = engine::plan({eps, spec.local_blocks, spec.pools, std::move(cluster)});
+  if (options.unowned_links) {
+    std::map<std::string, int64_t> still;
+    for (const auto& l : seen.links) {
+      if (l.group != dataplane::ruleset::kTaskIfGroup || plan.links.count(l.name) || !engine::is_host_ifname(l.name)) continue;
+      auto first = options.unowned_links->find(l.name);
+      const int64_t since = first == options.unowned_links->end() ? options.now_ms : first->second;
+      if (options.now_ms - since < options.unowned_grace_ms) {
+        plan.spare_links.insert(l.name);
+        still[l.name] = since;
+      }
+    }
+    *options.unowned_links = std::move(still);
+  }
   trace_point("reconcile-planned");
   engine::Change change = engine::diff(plan, seen);
   trace_point("reconcile-diffed");

@@ -8,6 +8,8 @@
 // change. The agent will run it continuously.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -41,6 +43,14 @@ struct ReconcileOptions {
   // like `netmod reconcile`, does all.
   bool task_sides = true;
   bool rewire = true;
+  // A task link with no endpoint record may be one a plugin is wiring
+  // right now (the veth is made before its record is filed). With
+  // `unowned_links` set, such a link is removed only once it has been seen
+  // without a record for `unowned_grace_ms` (first sightings are kept
+  // there, by name, across runs); without it (`netmod reconcile`), at once.
+  std::map<std::string, int64_t>* unowned_links = nullptr;
+  int64_t now_ms = 0;
+  int64_t unowned_grace_ms = 2000;
 };
 
 // Plan (engine/plan.hpp) + snapshot + diff + apply on `kernel`, then each

@@ -121,6 +121,8 @@ teardown() {
   [ -n "$FORWARDER" ] && { kill "$FORWARDER" 2>/dev/null; wait "$FORWARDER" 2>/dev/null; }
   for h in "${!AGENT[@]}"; do kill -TERM "${AGENT[$h]}" 2>/dev/null; done
   for h in "${!AGENT[@]}"; do wait "${AGENT[$h]}" 2>/dev/null; done
+  # The logs outlive the demo, for when something went wrong.
+  mkdir -p /tmp/netmod-demo-logs && cp "$STATE"/*.log /tmp/netmod-demo-logs/ 2>/dev/null
   cleanup_leftovers
   rm -f "$LOCK.pid"
   say "${D}done: nothing left behind${N}"
@@ -239,7 +241,7 @@ run_scenario() {
   "$NETMOD" --config "$CONF" forward --listen "$PAGE" --netns "/run/netns/$chost" --to "$caddr:9001" 2>>"$STATE/forward.log" &
   FORWARDER=$!
   # Converging: until the matrix shows exactly what should be.
-  local matrix="{}" want got n_ok n_want elapsed converged=false
+  local matrix="{}" want got n_ok n_want elapsed settled converged=false
   for _ in $(seq 300); do
     ps=$(nm ps --json 2>/dev/null) || ps="[]"
     want=$(expected_edges "$scenario" "$ps")
@@ -250,7 +252,11 @@ run_scenario() {
     elapsed=$(echo "$(date +%s.%N) - $t0" | bc)
     $TTY && printf '\r  %s converging: %d of %d expected connections, %d extra  %5.1f s ' "${Y}⟳${N}" "$n_ok" "$n_want" \
       "$(comm -13 <(echo "$want") <(echo "$got") | grep -c .)" "$elapsed"
-    if [ "$n_want" -gt 0 ] && [ "$want" = "$got" ]; then converged=true; break; fi
+    # Settled: every probe running, or (before) running or waiting for
+    # its port; none still starting.
+    settled=$(jq --arg s "$scenario" '[.[] | select(.app | test("/probe-"))] as $p
+      | ($p | length) == 4 and ($p | all(.state == "running" or ($s == "before" and .state == "waiting")))' <<<"$ps")
+    if [ "$settled" = true ] && [ "$n_want" -gt 0 ] && [ "$want" = "$got" ]; then converged=true; break; fi
     sleep 0.1
   done
   $TTY && printf '\r\e[K'

@@ -251,6 +251,8 @@ struct Differ {
     // Netgroup sets and combination chains no endpoint of the host needs:
     // chains first (their rules use the sets).
     std::vector<dataplane::NlMessage> chains, sets;
+    std::set<std::pair<std::string, bool>> filled;
+    for (const auto& e : kernel.nft.elements) filled.insert({e.set, e.fast});
     for (bool fast : {false, true}) {
       const auto& t = fast ? kernel.nft.netdev : kernel.nft.inet;
       for (const auto& c : t.chains) {
@@ -261,8 +263,11 @@ struct Differ {
       }
       for (const auto& s : t.sets) {
         if (is_group_set(s, fast) && !plan.objects.count({s, false, fast})) {
+          // The kernel refuses a set that holds elements (del_set is
+          // NLM_F_NONREC), elements deleted in the same batch included:
+          // its elements go now, the set on the next run.
+          if (filled.count({s, fast})) continue;
           sets.push_back(dataplane::nftnl::del_set(s, fast));
-          deleted_sets.insert({s, fast});
           out.removed.push_back(std::string("nftables set ") + (fast ? "fast/" : "") + s + " (no endpoint is in its netgroup)");
         }
       }
@@ -271,10 +276,6 @@ struct Differ {
     for (auto& m : sets) deleted_objects.push_back(std::move(m));
   }
   std::vector<dataplane::NlMessage> deleted_objects;
-  // Sets deleted whole: their elements go with them. Deleting an element
-  // of a set that the same batch then deletes makes the kernel refuse the
-  // set (EBUSY), and with it the whole batch.
-  std::set<std::pair<std::string, bool>> deleted_sets;
 
   void elements() {
     std::unordered_map<ElementKey, const nftstate::KernelElement*> have;
@@ -337,10 +338,6 @@ struct Differ {
     std::sort(missing.begin(), missing.end(), by_key);
     std::vector<dataplane::NlMessage> dels, adds;
     for (const auto& [k, e] : gone) {
-      if (deleted_sets.count({e->set, e->fast})) {
-        out.removed.push_back("nftables element " + nftstate::describe(*e) + " (with its set)");
-        continue;
-      }
       // A pending fast path of a task being wired now is its wiring's.
       if (e->set == ruleset::kFastPendingSet && !e->fast) {
         std::string name(e->key.begin(), std::find(e->key.begin(), e->key.end(), uint8_t{0}));

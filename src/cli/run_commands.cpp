@@ -162,6 +162,8 @@ int run_command(Context& ctx, const RunOptions& o) {
   std::cerr << "netmod: " << plans.size() << " task(s) of " << apps.size() << " app(s) over " << hosts->size()
             << " host(s): " << join(*hosts, ", ") << std::endl;
   config::DatastoreConfig ds = cfg->datastore;
+  lc->store = nullptr;
+  store->reset();  // no store connection lives across fork (run_apps)
   auto code = launch::run_apps(std::move(plans), *lc, [ds] { return config::open_store(ds, true); });
   if (!code) return fail(code.error());
   return *code;

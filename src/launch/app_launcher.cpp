@@ -58,14 +58,22 @@ Result<int> run_apps(std::vector<TaskPlan> plans, LaunchContext& ctx,
     p.record.pid = getpid();
     records.push_back(p.record);
   }
-  NETMOD_TRY(claim_tasks(*ctx.store, records));
+  {
+    // Closed before any fork: an SQLite connection must not live on in a
+    // child (its locks are per process; the child's copy of them lies).
+    NETMOD_ASSIGN_OR_RETURN(auto store, open_store());
+    NETMOD_TRY(claim_tasks(*store, records));
+  }
+  ctx.store = nullptr;
   std::map<pid_t, std::string> children;  // supervisor pid -> task id
   for (auto& p : plans) {
     std::cerr.flush();
     pid_t pid = fork();
     if (pid < 0) {
       // The tasks not started are forgotten; the started ones run on.
-      for (size_t i = &p - plans.data(); i < plans.size(); ++i) (void)remove_task(*ctx.store, plans[i].record.id);
+      if (auto store = open_store()) {
+        for (size_t i = &p - plans.data(); i < plans.size(); ++i) (void)remove_task(**store, plans[i].record.id);
+      }
       break;
     }
     if (pid == 0) {

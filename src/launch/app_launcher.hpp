@@ -21,8 +21,10 @@ std::vector<TaskPlan> plan_apps(const std::vector<AppSpec>& apps, const std::vec
                                 const std::vector<records::TaskRecord>& existing);
 
 // Runs the plans' tasks until all have ended; the exit code (0 when every
-// task ended with 0 or was stopped). `open_store` gives each supervisor
-// process a store connection of its own (none is shared across fork).
+// task ended with 0 or was stopped). `open_store` gives this process and
+// each supervisor process a connection of its own: the caller must have
+// closed its own (no connection may live across fork; ctx.store is
+// ignored).
 Result<int> run_apps(std::vector<TaskPlan> plans, LaunchContext& ctx,
                      const std::function<Result<std::unique_ptr<store::Store>>()>& open_store);
 

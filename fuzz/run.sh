@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(netmodules_request cni_request cni_result config handoff etcd_answer dns_query star_resources star_status)
+[ ${#targets[@]} -gt 0 ] || targets=(netmodules_request cni_request cni_result config handoff etcd_answer dns_query star_resources star_status app_definition)
 
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNETMOD_FUZZ=ON -DNETMOD_WERROR=ON >/dev/null
 cmake --build build-fuzz -j"$(nproc)" --target $(printf 'fuzz_%s ' "${targets[@]}")

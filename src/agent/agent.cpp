@@ -158,7 +158,7 @@ Result<void> run_agent(store::Store& store, const AgentOptions& o, Metrics& metr
 
   GcClock gc_clock(std::chrono::seconds(o.config.agent.gc_grace_seconds));
   auto collect_garbage = [&] {
-    auto in = read_gc_input(store, ipam, *o.kernel, o.host);
+    auto in = read_gc_input(store, ipam, *o.kernel, *o.processes, o.host);
     if (!in) {
       ++metrics.store_errors;
       log_line(o.host, "gc-failed", field(in.error().message));
@@ -167,13 +167,14 @@ Result<void> run_agent(store::Store& store, const AgentOptions& o, Metrics& metr
     const auto candidates = gc_candidates(*in);
     metrics.gc_candidates = static_cast<int64_t>(candidates.size());
     for (const auto& c : gc_clock.due(candidates, Clock::now())) {
-      auto done = collect(store, ipam, *o.kernel, c);
+      auto done = collect(store, ipam, *o.kernel, *o.processes, c);
       if (!done) {
         log_line(o.host, "gc-failed", field(c.key() + ": " + done.error().message));
         continue;
       }
       if (done->empty()) continue;
       ++metrics.gc_releases;
+      if (c.kind == GcCandidate::Kind::task_dead) ++metrics.gc_tasks;
       log_line(o.host, "gc", field(*done));
     }
   };

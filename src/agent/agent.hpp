@@ -14,6 +14,7 @@
 #include <atomic>
 
 #include "agent/metrics.hpp"
+#include "agent/processes.hpp"
 #include "agent/registration.hpp"
 #include "config/config.hpp"
 #include "dataplane/kernel.hpp"
@@ -26,6 +27,7 @@ struct AgentOptions {
   std::string host;
   dataplane::Kernel* kernel = nullptr;
   HolderAlive alive = holder_alive_on_this_machine;
+  const Processes* processes = &this_machine_processes();  // whether task launchers live (gc.hpp)
   unsigned task_workers = 1;
   std::atomic<bool>* stop = nullptr;
 };

@@ -16,6 +16,15 @@
 //    never isolated; or left by an interrupted call): released, by this
 //    host's agent. (Addresses parked for a veth being deleted are
 //    reconcile's, not garbage.)
+//  - a task record (records/tasks.hpp) whose launcher is definitely dead
+//    (launcher_dead: killed with -9, so it never removed what it filed;
+//    its task died with it): removed with its names and port claims, by
+//    the agent of the task's host, or, for a task still waiting for a
+//    host, by any agent on the launcher's machine. Its endpoint and
+//    allocation go as those of any dead task.
+//  - a name or a host port claim whose task record is gone (an orphan,
+//    which no launcher writes: they are filed and removed with the
+//    record): removed, by any live agent.
 #pragma once
 
 #include <chrono>
@@ -24,21 +33,38 @@
 #include <string>
 #include <vector>
 
+#include "agent/processes.hpp"
 #include "ipam/ipam.hpp"
 #include "records/endpoints.hpp"
 #include "records/hosts.hpp"
+#include "records/tasks.hpp"
 
 namespace netmod::agent {
 
 struct GcCandidate {
-  enum class Kind { host_gone, endpoint_gone, allocation_unused };
+  enum class Kind { host_gone, endpoint_gone, allocation_unused, task_dead, name_orphan, port_claim_orphan };
   Kind kind = Kind::host_gone;
-  std::string host;  // the host it belongs to
-  std::string id;    // the host, the endpoint's container id, or the allocation's handle
+  // The host it belongs to; a waiting task's: the agent that collects it;
+  // a name's: none.
+  std::string host;
+  // The host, the endpoint's container id, the allocation's handle, the
+  // task's id, or an orphan's store key.
+  std::string id;
   std::string why;
   std::string action;  // what collecting it does
+  std::string task;    // orphans: the task id they name
   std::string key() const;
 };
+
+// "host-gone", "task-dead", ... (for `netmod ipam check --json`).
+std::string_view kind_name(GcCandidate::Kind kind);
+
+// A launcher is definitely dead when its record names this boot of this
+// machine and its pid is gone or runs another process (another start
+// time). Anything else — another machine or boot, a pid or start time not
+// recorded, a /proc that cannot be read — is not known dead: such a
+// record is never collected.
+bool launcher_dead(const records::TaskRecord& t, const Processes& processes);
 
 struct GcInput {
   std::string host;                            // this host
@@ -47,6 +73,14 @@ struct GcInput {
   std::vector<records::EndpointRecord> endpoints;  // of every host
   std::vector<ipam::HandleRecord> handles;
   std::set<std::string> endpoints_without_namespace;  // container ids of this host's
+  // Tasks: every record that can be read, the ids of all (readable or
+  // not: an unreadable record still owns its names), which have a dead
+  // launcher (launcher_dead), and what is filed for them.
+  std::vector<records::TaskRecord> tasks;
+  std::set<std::string> task_ids;
+  std::set<std::string> tasks_launcher_dead;
+  std::vector<records::NameEntry> names;
+  std::vector<records::PortClaim> port_claims;
 };
 
 // Pure: what is garbage now, as this host's agent sees it.

@@ -1,5 +1,6 @@
 #include "agent/gc_collect.hpp"
 
+#include "agent/gc_tasks.hpp"
 #include "dataplane/dataplane.hpp"
 #include "plugin/isolation.hpp"
 #include "records/keys.hpp"
@@ -7,7 +8,7 @@
 namespace netmod::agent {
 
 Result<GcInput> read_gc_input(store::Store& store, ipam::Ipam& ipam, dataplane::Kernel& kernel,
-                              const std::string& host) {
+                              const Processes& processes, const std::string& host) {
   GcInput in;
   in.host = host;
   NETMOD_TRY(store.read([&](store::Tx& tx) -> Result<void> {
@@ -24,8 +25,11 @@ Result<GcInput> read_gc_input(store::Store& store, ipam::Ipam& ipam, dataplane::
     NETMOD_ASSIGN_OR_RETURN(in.endpoints, records::Endpoints::list_readable(tx, "", unreadable));
     NETMOD_ASSIGN_OR_RETURN(auto snap, ipam.snapshot(tx));
     in.handles = std::move(snap.handles);
-    return ok();
+    return read_task_records(tx, in);
   }));
+  for (const auto& t : in.tasks) {
+    if (launcher_dead(t, processes)) in.tasks_launcher_dead.insert(t.id);
+  }
   for (const auto& e : in.endpoints) {
     if (e.host != host) continue;
     NETMOD_ASSIGN_OR_RETURN(auto ns, plugin::task_namespace(kernel, e.netns, e.netns_inode));
@@ -95,11 +99,15 @@ Result<std::string> collect_allocation(store::Store& store, ipam::Ipam& ipam, co
 
 }  // namespace
 
-Result<std::string> collect(store::Store& store, ipam::Ipam& ipam, dataplane::Kernel& kernel, const GcCandidate& c) {
+Result<std::string> collect(store::Store& store, ipam::Ipam& ipam, dataplane::Kernel& kernel,
+                            const Processes& processes, const GcCandidate& c) {
   switch (c.kind) {
     case GcCandidate::Kind::host_gone: return collect_host(store, ipam, c.id);
     case GcCandidate::Kind::endpoint_gone: return collect_endpoint(store, ipam, kernel, c);
     case GcCandidate::Kind::allocation_unused: return collect_allocation(store, ipam, c);
+    case GcCandidate::Kind::task_dead:
+    case GcCandidate::Kind::name_orphan:
+    case GcCandidate::Kind::port_claim_orphan: return collect_task_garbage(store, processes, c);
   }
   return std::string();
 }

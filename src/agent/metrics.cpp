@@ -62,10 +62,16 @@ std::string render_prometheus(const Metrics& m) {
          std::to_string(m.lease_renewals));
   metric(out, "netmod_skipped_records_total", "counter", "Records under netmod's prefix that could not be read and were skipped.",
          l, std::to_string(m.skipped_records));
-  metric(out, "netmod_gc_candidates", "gauge", "Garbage (gone hosts, dead tasks, unused allocations) seen at the last look.",
+  metric(out, "netmod_gc_candidates", "gauge",
+         "Garbage (gone hosts, dead tasks, unused allocations, task records of dead launchers, orphaned names and port "
+         "claims) seen at the last look.",
          l, std::to_string(m.gc_candidates));
   metric(out, "netmod_gc_releases_total", "counter", "Garbage collected (after two observations a grace apart).", l,
          std::to_string(m.gc_releases));
+  metric(out, "netmod_gc_tasks_total", "counter",
+         "Task records of dead launchers collected, with their names and port claims (counted in "
+         "netmod_gc_releases_total too).",
+         l, std::to_string(m.gc_tasks));
   out += "# HELP netmod_dns_queries_total DNS queries answered, by response code.\n"
          "# TYPE netmod_dns_queries_total counter\n";
   for (size_t i = 0; i < m.dns_queries.size(); ++i) {

@@ -31,7 +31,8 @@ struct Metrics {
   std::atomic<uint64_t> lease_renewals{0};
   std::atomic<uint64_t> skipped_records{0};
   std::atomic<int64_t> gc_candidates{0};  // garbage seen at the last look
-  std::atomic<uint64_t> gc_releases{0};   // garbage collected  // keys written by something else, reported and skipped
+  std::atomic<uint64_t> gc_releases{0};   // garbage collected, of every kind
+  std::atomic<uint64_t> gc_tasks{0};      // of which task records of dead launchers
   // DNS queries answered (agent/dns.hpp), by response code (dns::Rcode).
   std::array<std::atomic<uint64_t>, dns::kRcodes> dns_queries{};
 };

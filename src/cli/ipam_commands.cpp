@@ -84,7 +84,7 @@ void add_ipam_commands(CLI::App& app, Context& ctx, int& exit_code) {
     // Garbage the agents will collect (agent/gc.hpp), as this host sees it.
     std::vector<agent::GcCandidate> garbage;
     const std::string host = config::effective_hostname(h->config);
-    auto gc_in = agent::read_gc_input(*h->store, *h->ipam, dataplane::linux_kernel(), host);
+    auto gc_in = agent::read_gc_input(*h->store, *h->ipam, dataplane::linux_kernel(), agent::this_machine_processes(), host);
     if (gc_in) {
       garbage = agent::gc_candidates(*gc_in);
     } else {
@@ -92,7 +92,9 @@ void add_ipam_commands(CLI::App& app, Context& ctx, int& exit_code) {
     }
     const std::string grace = std::to_string(h->config.agent.gc_grace_seconds);
     auto who = [&](const agent::GcCandidate& c) {
-      return c.kind == agent::GcCandidate::Kind::host_gone ? std::string("any live agent") : "the agent of " + c.host;
+      using Kind = agent::GcCandidate::Kind;
+      const bool anyone = c.kind == Kind::host_gone || c.kind == Kind::name_orphan || c.kind == Kind::port_claim_orphan;
+      return anyone ? std::string("any live agent") : "the agent of " + c.host;
     };
     if (*check_json) {
       json problems = json::array();
@@ -107,9 +109,7 @@ void add_ipam_commands(CLI::App& app, Context& ctx, int& exit_code) {
                         {"garbage", [&] {
                            json g = json::array();
                            for (const auto& c : garbage) {
-                             g.push_back({{"kind", c.kind == agent::GcCandidate::Kind::host_gone       ? "host-gone"
-                                                   : c.kind == agent::GcCandidate::Kind::endpoint_gone ? "endpoint-gone"
-                                                                                                      : "allocation-unused"},
+                             g.push_back({{"kind", std::string(agent::kind_name(c.kind))},
                                           {"host", c.host},
                                           {"id", c.id},
                                           {"why", c.why},
@@ -126,7 +126,7 @@ void add_ipam_commands(CLI::App& app, Context& ctx, int& exit_code) {
                 << r.handles << ", allocated addresses " << r.allocated << "\n";
       for (const auto& p : r.problems) std::cout << "PROBLEM " << p.kind << ": " << p.detail << "\n";
       for (const auto& c : garbage) {
-        std::cout << "GARBAGE " << c.id << " (host " << c.host << "): " << c.why << "; " << who(c) << " will "
+        std::cout << "GARBAGE " << c.id << (c.host.empty() ? "" : " (host " + c.host + ")") << ": " << c.why << "; " << who(c) << " will "
                   << c.action << " once it has seen this twice, " << grace << " s apart\n";
       }
       std::cout << (r.consistent() ? "consistent\n" : "INCONSISTENT\n");

@@ -1,6 +1,7 @@
 #include "records/tasks.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "common/json_fields.hpp"
@@ -125,6 +126,101 @@ Result<TaskRecord> decode_task(std::string_view text) {
   NETMOD_ASSIGN_OR_RETURN(auto stop, o.boolean("stop_requested"));
   r.stop_requested = stop.value_or(false);
   return r;
+}
+
+std::string encode_port_claim(std::string_view task_id) { return json{{"task", std::string(task_id)}}.dump(); }
+
+Result<std::string> decode_port_claim(std::string_view text) {
+  NETMOD_ASSIGN_OR_RETURN(auto doc, parse_json(text, "port claim"));
+  NETMOD_ASSIGN_OR_RETURN(auto o, JsonObject::as_object(doc, "port claim: "));
+  NETMOD_ASSIGN_OR_RETURN(auto task, o.string("task"));
+  if (!task || task->empty()) return make_error(Errc::corrupt, "port claim: no \"task\"");
+  return *task;
+}
+
+namespace {
+
+// The escaped segments of `key` after `prefix`, or nothing when it has
+// not exactly `n` non-empty ones (escaped segments never hold a '/').
+std::optional<std::vector<std::string>> segments(std::string_view key, std::string_view prefix, size_t n) {
+  if (!key.starts_with(prefix)) return std::nullopt;
+  key.remove_prefix(prefix.size());
+  std::vector<std::string> out;
+  while (true) {
+    const size_t slash = key.find('/');
+    const std::string_view seg = key.substr(0, slash);
+    if (seg.empty()) return std::nullopt;
+    out.push_back(ipam::keys::unescape_segment(seg));
+    if (slash == std::string_view::npos) break;
+    key.remove_prefix(slash + 1);
+  }
+  if (out.size() != n) return std::nullopt;
+  return out;
+}
+
+std::optional<uint16_t> port_number(std::string_view text) {
+  unsigned v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < 1 || v > 65535) return std::nullopt;
+  return static_cast<uint16_t>(v);
+}
+
+}  // namespace
+
+Result<std::vector<NameEntry>> list_names(store::Tx& tx, size_t& unreadable) {
+  NETMOD_ASSIGN_OR_RETURN(auto kvs, tx.list(keys::kNames));
+  std::vector<NameEntry> out;
+  for (auto& kv : kvs) {
+    auto seg = segments(kv.key, keys::kNames, 2);
+    if (!seg) {
+      ++unreadable;
+      continue;
+    }
+    out.push_back({std::move(kv.key), (*seg)[0], (*seg)[1]});
+  }
+  return out;
+}
+
+Result<std::vector<PortClaim>> list_port_claims(store::Tx& tx, size_t& unreadable) {
+  NETMOD_ASSIGN_OR_RETURN(auto kvs, tx.list(keys::kPorts));
+  std::vector<PortClaim> out;
+  for (auto& kv : kvs) {
+    auto seg = segments(kv.key, keys::kPorts, 3);
+    auto holder = decode_port_claim(kv.value);
+    auto port = seg ? port_number((*seg)[2]) : std::nullopt;
+    if (!port || !holder) {
+      ++unreadable;
+      continue;
+    }
+    out.push_back({std::move(kv.key), (*seg)[0], (*seg)[1], *port, std::move(*holder)});
+  }
+  return out;
+}
+
+Result<std::set<std::string>> list_task_ids(store::Tx& tx) {
+  NETMOD_ASSIGN_OR_RETURN(auto kvs, tx.list(keys::kTasks));
+  std::set<std::string> out;
+  for (const auto& kv : kvs) out.insert(ipam::keys::unescape_segment(std::string_view(kv.key).substr(keys::kTasks.size())));
+  return out;
+}
+
+Result<bool> remove_task_records(store::Tx& tx, std::string_view id) {
+  NETMOD_ASSIGN_OR_RETURN(auto kv, tx.get(keys::task(id)));
+  if (!kv) return false;
+  tx.del(keys::task(id));
+  auto rec = decode_task(kv->value);
+  if (!rec) return true;
+  if (!rec->host.empty()) {
+    for (uint16_t p : rec->ports) {
+      const std::string k = keys::port(rec->host, "tcp", p);
+      NETMOD_ASSIGN_OR_RETURN(auto held, tx.get(k));
+      if (!held) continue;
+      auto holder = decode_port_claim(held->value);
+      if (holder && *holder == id) tx.del(k);  // another task's claim stays
+    }
+  }
+  for (const auto& n : mesos_dns_names(rec->app)) tx.del(keys::name(n, id));
+  return true;
 }
 
 std::string encode_name(const NameRecord& r) { return json{{"addresses", address_list(r.addresses)}}.dump(); }

@@ -11,11 +11,17 @@
 //       one that removes its record.
 //   /netmod/v1/ports/<host>/<proto>/<port>  {"task": <task id>}
 //       a host port claimed by a host-network task (`requirePorts`).
+//
+// Names and port claims are written only in a transaction that finds the
+// task's record, and removed with it (remove_task_records): one whose
+// record is gone is an orphan, which the agents' garbage collection
+// removes (agent/gc.hpp).
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,6 +73,38 @@ struct NameRecord {
 };
 std::string encode_name(const NameRecord& r);
 Result<NameRecord> decode_name(std::string_view json);
+
+// A host port claim's value: the holder's task id; an error when the
+// value is not a claim.
+std::string encode_port_claim(std::string_view task_id);
+Result<std::string> decode_port_claim(std::string_view json);
+
+// What is filed for tasks, read back from the keys (and, for port claims,
+// the holder from the value).
+struct NameEntry {
+  std::string key;
+  std::string name;  // relative to the DNS domain
+  std::string task_id;
+};
+struct PortClaim {
+  std::string key;
+  std::string host;
+  std::string proto;
+  uint16_t port = 0;
+  std::string task_id;  // the holder
+};
+// Every name entry / port claim; keys or values that cannot be read are
+// skipped and counted in `unreadable` (nothing can tell whose they are).
+Result<std::vector<NameEntry>> list_names(store::Tx& tx, size_t& unreadable);
+Result<std::vector<PortClaim>> list_port_claims(store::Tx& tx, size_t& unreadable);
+// The id of every task record, decodable or not (from the keys).
+Result<std::set<std::string>> list_task_ids(store::Tx& tx);
+
+// Removes task `id`'s record, its names (its app's Mesos-DNS names) and
+// the host ports it holds on its host, in `tx`. False when there is no
+// record (nothing to do). An unreadable record is removed alone: what it
+// held cannot be named (garbage collection finds those orphaned).
+Result<bool> remove_task_records(store::Tx& tx, std::string_view id);
 
 // The Mesos-DNS names of app `app_id` ("/star-iso/probe-b"), relative to the
 // domain: the path's segments reversed and joined by dots

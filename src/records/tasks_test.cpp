@@ -89,5 +89,116 @@ TEST(LookupName, ThreeOutcomes) {
   EXPECT_EQ((*found)->size(), 2u);
 }
 
+TEST(PortClaim, RoundTripsAndRefusesWhatIsNotAClaim) {
+  auto back = decode_port_claim(encode_port_claim("web.0"));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(*back, "web.0");
+  EXPECT_FALSE(decode_port_claim("not json"));
+  EXPECT_FALSE(decode_port_claim("{}"));
+  EXPECT_FALSE(decode_port_claim(R"({"task": 7})"));
+  EXPECT_FALSE(decode_port_claim(R"({"task": ""})"));
+}
+
+// A store with two tasks filed as the launcher files them: web.0 running
+// with its names and a port claim, api.0 holding port 9200 on h1.
+void file_two(store::Store& s) {
+  TaskRecord web;
+  web.id = "web.0";
+  web.app = "/web";
+  web.host = "h1";
+  web.ports = {9100, 9200};  // 9200 is api.0's: never removed with web.0
+  TaskRecord api = web;
+  api.id = "api.0";
+  api.app = "/a/api";
+  api.ports = {9200};
+  EXPECT_TRUE(s.update([&](store::Tx& tx) -> Result<void> {
+    tx.put(keys::task(web.id), encode_task(web));
+    tx.put(keys::task(api.id), encode_task(api));
+    tx.put(keys::name("web", web.id), encode_name({{*net::IpAddress::parse("10.65.0.1")}}));
+    tx.put(keys::name("api.a", api.id), encode_name({}));
+    tx.put(keys::name("api-a", api.id), encode_name({}));
+    tx.put(keys::port("h1", "tcp", 9100), encode_port_claim(web.id));
+    tx.put(keys::port("h1", "tcp", 9200), encode_port_claim(api.id));
+    return ok();
+  }));
+}
+
+std::vector<std::string> keys_under(store::Store& s, std::string_view prefix) {
+  std::vector<std::string> out;
+  auto kvs = s.list(prefix);
+  EXPECT_TRUE(kvs);
+  if (kvs) {
+    for (const auto& kv : *kvs) out.push_back(kv.key);
+  }
+  return out;
+}
+
+TEST(RemoveTaskRecords, TheRecordItsNamesAndItsClaimsNothingElse) {
+  store::MemoryStore s;
+  file_two(s);
+  bool removed = false;
+  ASSERT_TRUE(s.update([&](store::Tx& tx) -> Result<void> {
+    NETMOD_ASSIGN_OR_RETURN(removed, remove_task_records(tx, "web.0"));
+    return ok();
+  }));
+  EXPECT_TRUE(removed);
+  EXPECT_EQ(keys_under(s, keys::kTasks), std::vector<std::string>{keys::task("api.0")});
+  EXPECT_EQ(keys_under(s, keys::kNames), (std::vector<std::string>{keys::name("api-a", "api.0"), keys::name("api.a", "api.0")}));
+  EXPECT_EQ(keys_under(s, keys::kPorts), std::vector<std::string>{keys::port("h1", "tcp", 9200)});
+  ASSERT_TRUE(s.update([&](store::Tx& tx) -> Result<void> {
+    NETMOD_ASSIGN_OR_RETURN(removed, remove_task_records(tx, "web.0"));
+    return ok();
+  }));
+  EXPECT_FALSE(removed);  // gone already: nothing to do
+}
+
+TEST(RemoveTaskRecords, AnUnreadableRecordGoesAlone) {
+  store::MemoryStore s;
+  file_two(s);
+  ASSERT_TRUE(s.update([](store::Tx& tx) -> Result<void> {
+    tx.put(keys::task("web.0"), "garbage");
+    NETMOD_ASSIGN_OR_RETURN(bool removed, remove_task_records(tx, "web.0"));
+    EXPECT_TRUE(removed);
+    return ok();
+  }));
+  EXPECT_EQ(keys_under(s, keys::kTasks).size(), 1u);
+  EXPECT_EQ(keys_under(s, keys::kNames).size(), 3u);
+  EXPECT_EQ(keys_under(s, keys::kPorts).size(), 2u);
+}
+
+TEST(ListTaskKeys, NamesClaimsAndIdsFromTheKeys) {
+  store::MemoryStore s;
+  file_two(s);
+  ASSERT_TRUE(s.update([](store::Tx& tx) -> Result<void> {
+    tx.put(keys::name("odd/name", "a/b.0"), encode_name({}));  // escaped segments
+    tx.put(std::string(keys::kNames) + "no-task-segment", encode_name({}));
+    tx.put(keys::port("h%2", "tcp", 80), encode_port_claim("x/y"));
+    tx.put(std::string(keys::kPorts) + "h1/tcp/99999", encode_port_claim("web.0"));
+    tx.put(keys::port("h1", "tcp", 81), "not a claim");
+    tx.put(keys::task("bad/id"), "garbage");
+    return ok();
+  }));
+  ASSERT_TRUE(s.read([](store::Tx& tx) -> Result<void> {
+    size_t unreadable = 0;
+    NETMOD_ASSIGN_OR_RETURN(auto names, list_names(tx, unreadable));
+    EXPECT_EQ(unreadable, 1u);
+    std::set<std::string> seen;
+    for (const auto& n : names) seen.insert(n.name + " -> " + n.task_id);
+    EXPECT_EQ(seen, (std::set<std::string>{"odd/name -> a/b.0", "web -> web.0", "api.a -> api.0", "api-a -> api.0"}));
+    unreadable = 0;
+    NETMOD_ASSIGN_OR_RETURN(auto claims, list_port_claims(tx, unreadable));
+    EXPECT_EQ(unreadable, 2u);
+    seen.clear();
+    for (const auto& c : claims) {
+      seen.insert(c.host + "/" + c.proto + "/" + std::to_string(c.port) + " -> " + c.task_id);
+      EXPECT_EQ(c.key, keys::port(c.host, c.proto, c.port));
+    }
+    EXPECT_EQ(seen, (std::set<std::string>{"h%2/tcp/80 -> x/y", "h1/tcp/9100 -> web.0", "h1/tcp/9200 -> api.0"}));
+    NETMOD_ASSIGN_OR_RETURN(auto ids, list_task_ids(tx));
+    EXPECT_EQ(ids, (std::set<std::string>{"api.0", "bad/id", "web.0"}));
+    return ok();
+  }));
+}
+
 }  // namespace
 }  // namespace netmod::records

@@ -143,13 +143,22 @@ Result<void> Dataplane::remove_elements(const ruleset::TaskRules& rules, const s
   // Part of them is gone, or an object is in use again (a task that just
   // joined the netgroup). Retrying element by element would pay a failed
   // transaction (an RCU grace period) per missing one: ask which exist,
-  // then delete those together.
-  std::vector<NlMessage> present;
-  for (const auto& e : elements) {
-    NlMessage get = nftnl::get_element(e);
-    if (nf->request(get, [](const nlmsghdr*) {})) present.push_back(nftnl::del_element(e));
+  // then delete those together. Another deleter may take one between the
+  // asking and the deleting (the agent's reconcile, when the task's
+  // interface went with its namespace): then ask again.
+  for (int attempt = 1;; ++attempt) {
+    std::vector<NlMessage> present;
+    for (const auto& e : elements) {
+      NlMessage get = nftnl::get_element(e);
+      if (nf->request(get, [](const nlmsghdr*) {})) present.push_back(nftnl::del_element(e));
+    }
+    if (all.size() <= element_count && present.size() == elements.size()) break;
+    auto deleted = nf->transaction(present);
+    if (deleted || deleted.error().code != Errc::not_found || attempt == 3) {
+      NETMOD_TRY(deleted);
+      break;
+    }
   }
-  if (all.size() > element_count || present.size() != elements.size()) NETMOD_TRY(nf->transaction(present));
   // Objects one at a time: one in use stays (reconcile removes it once
   // its last user is gone).
   NETMOD_ASSIGN_OR_RETURN(objects, object_deletions(unused));
@@ -539,9 +548,17 @@ Result<std::optional<int>> Dataplane::isolate_for_removal(const TaskSpec& task,
   down.put_str(IFLA_IFNAME, host_if);
   msgs.push_back(std::move(down));
   if (park) msgs.push_back(rtnl::set_link_group(host_if, ruleset::kParkedIfGroup));
-  NETMOD_TRY(nl_.execute(msgs, [](int err, const NlMessage& m) {
-    return (err == ESRCH || err == ENODEV) && m.header()->nlmsg_type == RTM_DELROUTE;
+  // The link may vanish after its lookup: the kernel deletes a veth pair
+  // when the namespace of either end goes, as the task's does when it
+  // ends. Gone is removed: nothing to park or delete.
+  bool vanished = false;
+  NETMOD_TRY(nl_.execute(msgs, [&vanished](int err, const NlMessage& m) {
+    if (err != ESRCH && err != ENODEV) return false;
+    if (m.header()->nlmsg_type == RTM_DELROUTE) return true;
+    vanished = vanished || err == ENODEV;
+    return err == ENODEV;
   }));
+  if (vanished) return std::optional<int>();
   return std::optional<int>(*current);
 }
 

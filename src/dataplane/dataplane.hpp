@@ -170,7 +170,8 @@ class Dataplane {
   // entries go, and its host end goes down, so nothing reaches the task
   // any more. Returns the index of the veth's host end to delete
   // (delete_link() then finishes the job; the kernel's veth deletion is
-  // the slow part), or nullopt when there is none. With `park`, the host
+  // the slow part), or nullopt when there is none (or it vanished while
+  // being taken down: its task's namespace went). With `park`, the host
   // end also moves to ruleset::kParkedIfGroup: a new wiring of the same
   // container finds it there and deletes it before making its own, so it
   // need not wait for the deletion left for later. The host end counts as

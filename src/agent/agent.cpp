@@ -121,12 +121,17 @@ Result<void> run_agent(store::Store& store, const AgentOptions& o, Metrics& metr
 
   ipam::Ipam ipam(store, config::ipam_options(o.config));
   std::string last_problems;
+  // Task links without a record, by first sighting: kept for a grace
+  // period, as a plugin may be wiring them (plugin/reconcile.hpp).
+  std::map<std::string, int64_t> unowned_links;
   auto reconcile = [&](bool full) {
     const auto start = Clock::now();
     plugin::ReconcileOptions ro;
     ro.task_workers = o.task_workers;
     ro.task_sides = full;
     ro.rewire = full;
+    ro.unowned_links = &unowned_links;
+    ro.now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
     auto r = plugin::reconcile(store, ipam, o.host, *o.kernel, ro);
     const int64_t took = micros_since(start);
     ++metrics.reconciles;

@@ -62,6 +62,14 @@ Result<launch::LaunchContext> launch_context(const config::Config& cfg, store::S
   lc.log = &std::cerr;
   lc.signals = launch::launcher_signals();
   if (pthread_sigmask(SIG_BLOCK, &lc.signals, nullptr) != 0) return make_error(Errc::io, "blocking signals");
+  // Dispositions are inherited, and an ignored signal is never pending:
+  // a launcher started in the background by a script ignores SIGINT and
+  // SIGQUIT (POSIX shells set that for asynchronous commands), so it never
+  // passed them on (and its task inherited them ignored); one started with
+  // SIGCHLD ignored lost its task to the kernel's reaping (waitpid: ECHILD)
+  // and waited for ever. Blocked, the default is safe. (SIGHUP stays as it
+  // is: nohup means it.)
+  for (int sig : {SIGINT, SIGQUIT, SIGCHLD}) signal(sig, SIG_DFL);
   return lc;
 }
 
@@ -289,15 +297,15 @@ void add_run_commands(CLI::App& app, Context& ctx, int& exit_code) {
   run->add_flag("--host-network", o->host_network, "Run on the host's network (no address of its own)");
   run->add_option("--port", o->ports, "A host port the task claims (with --host-network; repeatable)");
   run->add_option("--app", o->app_file, "A Marathon app or app group definition (JSON)");
-  // Everything from the first word that is not an option (or after --)
-  // is the command, its own options included.
-  run->prefix_command();
+  // Everything after -- (or from the first word that is not an option) is
+  // the command, its own options and any later "--" included. A positional
+  // that takes it all: with prefix_command(), CLI11 (2.1) hands a "--" to
+  // the parent app when the subcommand has no positional left, which then
+  // refused the command ("The following argument was not expected").
+  run->add_option("command", o->command, "The command to run and its arguments (after --)");
+  run->positionals_at_end();
   run->footer("The command and its arguments follow the options: netmod run [options] -- CMD ARGS...");
-  run->callback([&ctx, &exit_code, o, run] {
-    o->command = run->remaining();
-    if (!o->command.empty() && o->command.front() == "--") o->command.erase(o->command.begin());
-    exit_code = run_command(ctx, *o);
-  });
+  run->callback([&ctx, &exit_code, o] { exit_code = run_command(ctx, *o); });
 
   auto stop_app = std::make_shared<std::string>();
   auto timeout = std::make_shared<int>(15);

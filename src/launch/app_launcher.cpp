@@ -1,6 +1,7 @@
 #include "launch/app_launcher.hpp"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 
 #include "launch/placement.hpp"
 #include "launch/registry.hpp"
+#include "launch/supervisor.hpp"
 #include "launch/task_process.hpp"
 
 namespace netmod::launch {
@@ -55,9 +57,12 @@ Result<int> run_apps(std::vector<TaskPlan> plans, LaunchContext& ctx,
                      const std::function<Result<std::unique_ptr<store::Store>>()>& open_store) {
   std::vector<records::TaskRecord> records;
   for (auto& p : plans) {
-    p.record.pid = getpid();
+    // This process, until the task's supervisor files itself: a record
+    // left by a launcher killed before then is known dead and collected.
+    stamp_launcher(p.record);
     records.push_back(p.record);
   }
+  const pid_t group = getpid();
   {
     // Closed before any fork: an SQLite connection must not live on in a
     // child (its locks are per process; the child's copy of them lies).
@@ -77,6 +82,13 @@ Result<int> run_apps(std::vector<TaskPlan> plans, LaunchContext& ctx,
       break;
     }
     if (pid == 0) {
+      // A supervisor ends with the group's launcher, as a task ends with
+      // its own: after kill -9 of `netmod run --app` each is sent SIGTERM
+      // (blocked: passed on to its task, then cleaned up as after netmod
+      // stop) instead of running on with nothing to stop it but netmod stop.
+      // Gone already: the agents collect the records it stamped.
+      (void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+      if (getppid() != group) _exit(1);
       int code = 1;
       auto store = open_store();
       if (!store) {

@@ -1,7 +1,6 @@
 #include "launch/registry.hpp"
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
 
 #include "ipam/keys.hpp"
 #include "launch/app.hpp"
@@ -28,12 +27,12 @@ std::vector<std::string> port_keys(const TaskRecord& rec) {
   return out;
 }
 
-std::string claim_value(const std::string& id) { return nlohmann::json{{"task", id}}.dump(); }
+std::string claim_value(const std::string& id) { return records::encode_port_claim(id); }
 
+// A claim that cannot be read is held by nobody netmod can name.
 std::string holder_of(const std::string& value) {
-  auto doc = nlohmann::json::parse(value, nullptr, false);
-  if (doc.is_object() && doc.contains("task") && doc["task"].is_string()) return doc["task"].get<std::string>();
-  return "?";
+  auto holder = records::decode_port_claim(value);
+  return holder ? *holder : "?";
 }
 
 }  // namespace
@@ -96,17 +95,10 @@ Result<void> update_task(store::Store& store, const TaskRecord& rec, const std::
 }
 
 Result<void> remove_task(store::Store& store, const std::string& id) {
+  // The same removal as the agents' garbage collection makes of a task
+  // whose launcher was killed (records/tasks.hpp).
   return store.update([&](store::Tx& tx) -> Result<void> {
-    NETMOD_ASSIGN_OR_RETURN(auto kv, tx.get(keys::task(id)));
-    if (!kv) return ok();
-    tx.del(keys::task(id));
-    auto rec = records::decode_task(kv->value);
-    if (!rec) return ok();  // an unreadable record goes; what it held cannot be named
-    for (const auto& k : port_keys(*rec)) {
-      NETMOD_ASSIGN_OR_RETURN(auto held, tx.get(k));
-      if (held && holder_of(held->value) == id) tx.del(k);
-    }
-    for (const auto& n : records::mesos_dns_names(rec->app)) tx.del(keys::name(n, id));
+    NETMOD_TRY(records::remove_task_records(tx, id));
     return ok();
   });
 }

@@ -103,10 +103,7 @@ class Supervisor {
 
   Result<int> run() {
     TaskRecord& rec = p_.record;
-    rec.pid = getpid();
-    rec.pid_start = process_start(getpid());
-    rec.boot_id = boot_id();
-    rec.started_ms = now_ms();
+    stamp_launcher(rec);
     if (!p_.claimed) NETMOD_TRY(claim_tasks(store_, {rec}));
     Cleanup forget([this] { (void)remove_task(store_, p_.record.id); });
     NETMOD_TRY(update_task(store_, rec));
@@ -129,7 +126,10 @@ class Supervisor {
       NETMOD_ASSIGN_OR_RETURN(auto ns, dataplane::Netns::open(netns));
       NETMOD_TRY(dataplane::with_netns(ns, body));
     }
-    forget.cancel();
+    // A task that could not be started leaves no record (it may have been
+    // filed running, with its names, before its command failed to exec);
+    // one that ran removed its own.
+    if (code) forget.cancel();
     return code;
   }
 
@@ -262,7 +262,17 @@ class Supervisor {
       ip.mtu = ctx_.config.mtu;
       auto isolated = plugin::isolate(store_, ipam, ip, std::move(ns), machine);
       if (!isolated) return std::move(isolated).error().with_context("isolating " + label());
-      unwire = Cleanup([&] { (void)plugin::cleanup(store_, rec.id, machine); });
+      unwire = Cleanup([&] {
+        auto done = plugin::cleanup(store_, rec.id, machine);
+        if (done) return;
+        // Its endpoint record stays, naming its addresses: released now,
+        // they would be handed to the next task while that record still
+        // holds them ("address ... belongs to container ..."). The agent
+        // collects both once the task's namespace is gone (agent/gc.hpp).
+        release.cancel();
+        say(label() + ": cleaning up its endpoint: " + done.error().message + " (the agent of " + rec.host +
+            " collects it)");
+      });
     }
     rec.state = TaskState::running;
     NETMOD_TRY(update_task(store_, rec, records::mesos_dns_names(rec.app)));
@@ -377,6 +387,13 @@ class Supervisor {
 };
 
 }  // namespace
+
+void stamp_launcher(records::TaskRecord& rec) {
+  rec.pid = getpid();
+  rec.pid_start = process_start(getpid());
+  rec.boot_id = boot_id();
+  rec.started_ms = now_ms();
+}
 
 sigset_t launcher_signals() {
   sigset_t s;

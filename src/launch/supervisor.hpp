@@ -59,6 +59,11 @@ struct LaunchContext {
 // The signal set a launcher blocks before supervising.
 sigset_t launcher_signals();
 
+// Files this process as the launcher of `rec` (pid, pid_start, boot_id,
+// started_ms): what `netmod stop` signals, and what tells the agents'
+// garbage collection whether the launcher still lives (agent/gc.hpp).
+void stamp_launcher(records::TaskRecord& rec);
+
 // Runs the task to its end; its exit code (128 + N when signal N ended
 // it). An error when it could not be started; nothing of it is left then.
 Result<int> supervise(TaskPlan plan, LaunchContext& ctx);

@@ -30,16 +30,27 @@ reaped() {
   for p in "${LAUNCHERS[@]}"; do [ "$p" != "$1" ] && keep+=("$p"); done
   LAUNCHERS=("${keep[@]}")
 }
+# ours PID: a process of this run (its command line names $WORK), so that
+# a pid reused meanwhile is never signalled.
+ours() { alive "$1" && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF "$WORK/"; }
 stop_all() {
-  for p in "${LAUNCHERS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+  for p in "${LAUNCHERS[@]}"; do ours "$p" && kill -TERM "$p"; done
   for p in "${LAUNCHERS[@]}"; do
     for _ in $(seq 50); do alive "$p" || break; sleep 0.1; done
-    kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null
+    ours "$p" && kill -KILL "$p"
+    wait "$p" 2>/dev/null
   done
   LAUNCHERS=()
   [ -n "$BLOCKER_PID" ] && { kill "$BLOCKER_PID" 2>/dev/null; wait "$BLOCKER_PID" 2>/dev/null; }
   for p in "${AGENT_PID[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
   AGENT_PID=()
+  # Whatever of this run is left (a supervisor a broken launcher left
+  # behind would hold ctest's output open): its command line names $WORK,
+  # a directory of this run alone.
+  local pid
+  for pid in $(grep -lF "$WORK/" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3); do
+    [ "$pid" != "$$" ] && ours "$pid" && kill -KILL "$pid" 2>/dev/null
+  done
 }
 trap 'stop_all; teardown' EXIT
 
@@ -281,6 +292,8 @@ g9pid=$!
 LAUNCHERS+=("$g9pid")
 both_running() { running lt-g9.a.0 && running lt-g9.a.1; }
 check "the two tasks of /lt-g9/a run" eventually both_running
+supervisors=$(pgrep -P "$g9pid")
+LAUNCHERS+=($supervisors)  # signalled at the end if they outlive it (ours)
 { kill -9 "$g9pid"; wait_ended "$g9pid"; } 2>/dev/null
 no_sleeper() { ! pgrep -f 'sleep 601' >/dev/null; }
 check "after kill -9 of their group's launcher the tasks end" eventually no_sleeper
